@@ -1,0 +1,72 @@
+#pragma once
+// The daemon's configuration as plain values. ConfigLoader fills it from YAML; nothing here
+// reads files or the environment.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace keyward {
+
+using Millis = std::chrono::milliseconds;
+
+// Bounds on what one client may make the server hold. Defaults are safe for a loopback or
+// LAN auth backend; every one is settable under `limits:` in the YAML.
+struct HttpLimits {
+  std::size_t maxHeaderBytes = 8192;        // request line + all header lines
+  std::size_t maxHeaderCount = 64;          // header fields per request (at most 256)
+  std::size_t maxUriBytes = 4096;           // request target
+  std::size_t maxBodyBytes = 1024;          // verify reads no body; a larger one is refused
+  std::uint64_t maxRequestsPerConnection = 1000000;
+  Millis headerTimeout{5000};               // whole request head, from its first byte
+  Millis idleTimeout{60000};                // keep-alive connection with no request
+  std::size_t maxConnections = 4096;        // beyond it new connections are refused at once
+};
+
+enum class KeyOrigin { Env, File, Sha256 };
+
+// One entry of `keys:`.
+struct KeyDecl {
+  std::string id;
+  std::string peer;
+  KeyOrigin origin = KeyOrigin::Env;
+  std::string ref;  // variable name, file path or 64 hex digits
+  bool checkPermissions = true;
+  int line = 0;     // in the config file, for error messages
+};
+
+// One entry of `key_dirs:`: every regular, non-hidden file is a key named after the file.
+struct KeyDirDecl {
+  std::string path;
+  std::string peer;
+  bool checkPermissions = true;
+  int line = 0;
+};
+
+// One entry of `env_files:`: NAME=VALUE lines, each a key with id NAME.
+struct EnvFileDecl {
+  std::string path;
+  std::string peer;
+  std::vector<std::string> names;  // if set, only these variables are keys
+  bool checkPermissions = true;
+  int line = 0;
+};
+
+struct Config {
+  std::string path;  // where it was read from; empty for the built-in default
+  std::string listen = "127.0.0.1:8420";
+  unsigned workers = 0;  // event loops; 0 = one per CPU
+  Millis shutdownTimeout{10000};
+  HttpLimits limits;
+  std::vector<KeyDecl> keys;
+  std::vector<KeyDirDecl> keyDirs;
+  std::vector<EnvFileDecl> envFiles;
+};
+
+inline constexpr const char* kDefaultPeer = "default";
+inline constexpr const char* kDefaultConfigPath = "/etc/keyward/keyward.yaml";
+inline constexpr std::size_t kMaxHeaderCountLimit = 256;
+
+}  // namespace keyward

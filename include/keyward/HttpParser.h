@@ -1,0 +1,38 @@
+#pragma once
+// A strict parser for HTTP/1.x request heads (RFC 9112). It refuses, rather than repairs,
+// anything ambiguous: bare LF, obs-fold, whitespace before a colon, invalid field names,
+// control bytes in values, conflicting Content-Length, Transfer-Encoding, a missing or
+// repeated Host. Values are taken literally (no RFC 2047 decoding). Stateless and
+// thread-safe; the caller keeps the bytes and a resume offset between calls.
+
+#include <cstddef>
+#include <string_view>
+
+#include "keyward/Config.h"
+#include "keyward/HttpRequest.h"
+
+namespace keyward {
+
+enum class ParseStatus { Complete, NeedMore, Invalid };
+
+struct ParseResult {
+  ParseStatus status = ParseStatus::NeedMore;
+  std::size_t headBytes = 0;   // Complete: bytes of the head, including the blank line
+  int errorStatus = 0;         // Invalid: 400, 413, 414, 431, 501 or 505
+  std::string_view reason;     // Invalid: short fixed text for logs
+};
+
+class HttpParser {
+ public:
+  explicit HttpParser(const HttpLimits& limits) : limits_(limits) {}
+
+  // Parses the head at the start of data[0, size). `scanned` carries how far an earlier
+  // call for the same head already checked (start at 0; reset to 0 after Complete).
+  ParseResult parse(const char* data, std::size_t size, std::size_t& scanned, HttpRequest& out) const;
+
+ private:
+  ParseResult parseHead(std::string_view head, HttpRequest& out) const;
+  HttpLimits limits_;
+};
+
+}  // namespace keyward

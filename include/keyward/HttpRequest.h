@@ -1,0 +1,44 @@
+#pragma once
+// A parsed HTTP/1.x request head. All views point into the connection's input bytes and are
+// valid only while the request is being handled.
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "keyward/Config.h"
+
+namespace keyward {
+
+struct HeaderField {
+  std::string_view name;   // as sent; compare case-insensitively
+  std::string_view value;  // leading and trailing whitespace removed, nothing decoded
+};
+
+struct HttpRequest {
+  std::string_view method;
+  std::string_view target;  // as sent
+  std::string_view path;    // target without query; for absolute-form, without scheme and host
+  std::string_view query;   // after '?', without it
+  int minorVersion = 1;     // HTTP/1.0 or HTTP/1.1
+  bool keepAlive = true;
+  bool expectContinue = false;
+  std::size_t contentLength = 0;
+  std::size_t headerCount = 0;
+  std::array<HeaderField, kMaxHeaderCountLimit> headers;
+
+  bool isHead() const { return method == "HEAD"; }
+};
+
+// ASCII case-insensitive equality; `lower` must already be lower case.
+inline bool equalsLower(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace keyward

@@ -1,0 +1,71 @@
+#pragma once
+// Owns the live key set and replaces it: re-reads the config file and every key source,
+// builds the new set aside, and publishes it only if everything is valid. A failed reload
+// leaves the old set serving and is recorded for /v1/status and the log.
+// Thread-safe: reload() calls are serialised; readers use keys() and status().
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keyward/Config.h"
+#include "keyward/KeyLoader.h"
+#include "keyward/KeySet.h"
+#include "keyward/Snapshot.h"
+
+namespace keyward {
+
+struct ReloadStatus {
+  std::uint64_t generation = 0;     // successful loads so far (1 after start)
+  std::size_t keyCount = 0;
+  std::int64_t lastAttemptUnixMs = 0;
+  bool lastOk = false;
+  std::vector<std::string> lastErrors;  // publicText() of each problem: no key ids
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::int64_t startedUnixMs = 0;
+};
+
+struct ReloadOutcome {
+  bool ok = false;
+  std::uint64_t generation = 0;
+  std::size_t keyCount = 0;
+  double millis = 0;
+  std::vector<Problem> problems;    // full texts, for the log and --check-config
+  std::vector<KeyListing> listing;  // the keys read, for --check-config
+  std::optional<Config> config;     // the config that was loaded (set when it parsed)
+};
+
+class Reloader {
+ public:
+  // `configPath` empty means the built-in default config.
+  Reloader(std::string configPath, EnvLookup env);
+
+  // Loads config and keys; publishes on success. Never throws.
+  ReloadOutcome reload();
+
+  // Loads and validates without publishing (for --check-config).
+  ReloadOutcome check() const;
+
+  const Published<KeySet>& keys() const { return keys_; }
+  ReloadStatus status() const;
+  const std::string& configPath() const { return configPath_; }
+
+ private:
+  struct Loaded {
+    ReloadOutcome outcome;
+    std::shared_ptr<const KeySet> keys;
+  };
+  Loaded load() const;
+
+  std::string configPath_;
+  EnvLookup env_;
+  Published<KeySet> keys_;
+  mutable std::mutex mutex_;  // serialises reload() and guards status_
+  ReloadStatus status_;
+};
+
+}  // namespace keyward

@@ -1,0 +1,34 @@
+#pragma once
+// A fixed-capacity byte buffer for raw key material, wiped when it is destroyed. It never
+// reallocates, so no stale copy of a secret is left behind in freed heap memory.
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+namespace keyward {
+
+class SecretBuffer {
+ public:
+  SecretBuffer() = default;
+  explicit SecretBuffer(std::size_t capacity);
+  ~SecretBuffer();
+  SecretBuffer(SecretBuffer&& other) noexcept;
+  SecretBuffer& operator=(SecretBuffer&& other) noexcept;
+  SecretBuffer(const SecretBuffer&) = delete;
+  SecretBuffer& operator=(const SecretBuffer&) = delete;
+
+  char* data() { return data_.get(); }
+  std::size_t capacity() const { return capacity_; }
+  std::size_t size() const { return size_; }
+  void setSize(std::size_t size) { size_ = size < capacity_ ? size : capacity_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  void wipe();
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace keyward

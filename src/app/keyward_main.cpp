@@ -1,0 +1,262 @@
+// keyward: the daemon. Reads keys, serves /v1/verify, reloads on SIGHUP, stops on SIGTERM.
+//
+// Signals: SIGHUP/SIGTERM/SIGINT are blocked before any thread starts and taken with
+// sigwait() on the main thread, so no work ever runs in a signal handler and the event
+// loops never see them.
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Util/Application.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "keyward/ApiHandler.h"
+#include "keyward/ConfigLoader.h"
+#include "keyward/HttpServer.h"
+#include "keyward/Log.h"
+#include "keyward/Reloader.h"
+
+namespace keyward {
+namespace {
+
+// Exit codes (documented in README).
+constexpr int kExitOk = 0;
+constexpr int kExitConfig = 1;   // invalid config or keys (also --check-config failing)
+constexpr int kExitUsage = 2;    // bad command line
+constexpr int kExitRuntime = 3;  // cannot listen, cannot start
+
+sigset_t handledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+// Enough descriptors for max_connections plus files, up to the hard limit.
+void raiseDescriptorLimit(std::size_t maxConnections) {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t wanted = static_cast<rlim_t>(maxConnections) + 256;
+  if (limit.rlim_cur >= wanted) return;
+  rlimit raised = limit;
+  raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &raised);
+  if (raised.rlim_cur < wanted) {
+    Log::warn("limits", "open-file limit is below max_connections; raise LimitNOFILE",
+              {{"nofile", static_cast<std::uint64_t>(raised.rlim_cur)},
+               {"max_connections", static_cast<std::uint64_t>(maxConnections)}});
+  }
+}
+
+void logProblems(const std::vector<Problem>& problems, std::string_view event) {
+  for (const Problem& p : problems) Log::error(event, p.text(), {{"source", p.source}});
+}
+
+class KeywardApp : public Poco::Util::Application {
+ public:
+  KeywardApp() { setUnixOptions(true); }
+
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override {
+    using Poco::Util::Option;
+    options.addOption(Option("help", "h", "show this help and exit"));
+    options.addOption(Option("version", "V", "print the version and exit"));
+    options.addOption(Option("config", "c", "config file (default: $KEYWARD_CONFIG, then " +
+                                                std::string(kDefaultConfigPath) + ", then built-in)")
+                          .argument("PATH"));
+    options.addOption(Option("check-config", "t", "validate the config and every key source, list the keys, exit 0/1"));
+    options.addOption(Option("listen", "l", "override the config's listen address (host:port; port 0 = any)")
+                          .argument("ADDR"));
+    options.addOption(Option("log-level", "", "debug, info, warn or error (default info)").argument("LEVEL"));
+  }
+
+  void handleOption(const std::string& name, const std::string& value) override {
+    Application::handleOption(name, value);
+    if (name == "help") {
+      help_ = true;
+      stopOptionsProcessing();
+    } else if (name == "version") {
+      version_ = true;
+    } else if (name == "config") {
+      configPath_ = value;
+    } else if (name == "check-config") {
+      checkOnly_ = true;
+    } else if (name == "listen") {
+      listenOverride_ = value;
+    } else if (name == "log-level") {
+      auto level = parseLogLevel(value);
+      if (!level) throw Poco::InvalidArgumentException("--log-level must be debug, info, warn or error");
+      Log::setLevel(*level);
+    }
+  }
+
+  int main(const std::vector<std::string>& args) override {
+    if (help_) {
+      Poco::Util::HelpFormatter formatter(options());
+      formatter.setUnixStyle(true);
+      formatter.setCommand(commandName());
+      formatter.setUsage("[options]");
+      formatter.setHeader("keyward: authenticates service-to-service requests with static API keys.");
+      formatter.format(std::cout);
+      return kExitOk;
+    }
+    if (version_) {
+      std::cout << "keyward " << KEYWARD_VERSION << "\n";
+      return kExitOk;
+    }
+    if (!args.empty()) {
+      std::cerr << "keyward: unexpected argument '" << args.front() << "' (see --help)\n";
+      return kExitUsage;
+    }
+    std::optional<std::string> path = chooseConfigPath(
+        configPath_,
+        [](const char* name) -> std::optional<std::string> {
+          const char* v = std::getenv(name);
+          return v ? std::optional<std::string>(v) : std::nullopt;
+        },
+        [](const std::string& p) {
+          struct stat st;
+          return ::stat(p.c_str(), &st) == 0;
+        });
+    Reloader reloader(path.value_or(""), processEnvironment());
+    return checkOnly_ ? checkConfig(reloader) : serve(reloader);
+  }
+
+ private:
+  int checkConfig(const Reloader& reloader) {
+    ReloadOutcome outcome = reloader.check();
+    const std::string where = reloader.configPath().empty() ? "built-in default" : reloader.configPath();
+    std::cout << "config: " << where << "\n";
+    for (const KeyListing& key : outcome.listing) {
+      std::cout << "  key " << key.id << "  peer " << key.peer << "  fingerprint " << key.fingerprint << "  from "
+                << key.source << "\n";
+    }
+    for (const Problem& p : outcome.problems) std::cerr << "error: " << p.text() << "\n";
+    if (!outcome.ok) {
+      std::cerr << "config check failed: " << outcome.problems.size() << " problem(s)\n";
+      return kExitConfig;
+    }
+    std::cout << "config ok: " << outcome.keyCount << " key(s)\n";
+    return kExitOk;
+  }
+
+  int serve(Reloader& reloader) {
+    ReloadOutcome first = reloader.reload();
+    if (!first.ok) {
+      // Fail closed: never serve without a valid key set.
+      logProblems(first.problems, "start_failed");
+      for (const Problem& p : first.problems) std::cerr << "keyward: " << p.text() << "\n";
+      std::cerr << "keyward: not starting: the configuration has " << first.problems.size() << " problem(s)\n";
+      return kExitConfig;
+    }
+    const Config& config = *first.config;
+    const std::string listen = listenOverride_.empty() ? config.listen : listenOverride_;
+    raiseDescriptorLimit(config.limits.maxConnections);
+
+    Poco::Net::ServerSocket listener;
+    try {
+      Poco::Net::SocketAddress address(listen);
+      listener.bind(address, true);
+      listener.listen(4096);
+    } catch (const Poco::Exception& e) {
+      Log::error("start_failed", "cannot listen", {{"listen", listen}, {"error", e.displayText()}});
+      std::cerr << "keyward: cannot listen on " << listen << ": " << e.displayText() << "\n";
+      return kExitRuntime;
+    }
+
+    HttpServer::Options options;
+    options.workers = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
+    options.limits = config.limits;
+    options.shutdownTimeout = config.shutdownTimeout;
+    HttpServer server({listener.impl()->sockfd()}, options,
+                      [&reloader](unsigned) { return std::make_unique<ApiHandler>(reloader); });
+    try {
+      server.start();
+    } catch (const std::exception& e) {
+      Log::error("start_failed", e.what());
+      return kExitRuntime;
+    }
+    Log::info("started", "keyward is serving",
+              {{"version", KEYWARD_VERSION},
+               {"config", reloader.configPath().empty() ? std::string("built-in") : reloader.configPath()},
+               {"listen", listener.address().toString()},
+               {"workers", options.workers},
+               {"keys", first.keyCount},
+               {"generation", first.generation},
+               {"load_ms", first.millis}});
+
+    sigset_t signals = handledSignals();
+    while (true) {
+      int signal = 0;
+      if (sigwait(&signals, &signal) != 0) continue;
+      if (signal == SIGHUP) {
+        reload(reloader, config);
+        continue;
+      }
+      Log::info("stopping", "stopping: finishing requests in progress", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      server.stop();
+      listener.close();
+      Log::info("stopped", "keyward stopped", {{"requests", server.stats().requests}});
+      return kExitOk;
+    }
+  }
+
+  static void reload(Reloader& reloader, const Config& running) {
+    ReloadOutcome outcome = reloader.reload();
+    if (!outcome.ok) {
+      logProblems(outcome.problems, "reload_failed");
+      Log::error("reload", "reload failed; the previous keys stay in service",
+                 {{"ok", false}, {"generation", outcome.generation}, {"problems", outcome.problems.size()},
+                  {"ms", outcome.millis}});
+      return;
+    }
+    Log::info("reload", "keys reloaded",
+              {{"ok", true}, {"generation", outcome.generation}, {"keys", outcome.keyCount}, {"ms", outcome.millis}});
+    const Config& next = *outcome.config;
+    if (next.listen != running.listen || next.workers != running.workers) {
+      Log::warn("reload", "listen and workers changes take effect only after a restart");
+    }
+  }
+
+  bool help_ = false;
+  bool version_ = false;
+  bool checkOnly_ = false;
+  std::string configPath_;
+  std::string listenOverride_;
+};
+
+}  // namespace
+}  // namespace keyward
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so that every thread inherits the mask.
+  sigset_t signals = keyward::handledSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  keyward::KeywardApp app;
+  try {
+    app.init(argc, argv);
+  } catch (const Poco::Exception& e) {
+    std::cerr << "keyward: " << e.displayText() << " (see --help)\n";
+    return keyward::kExitUsage;
+  }
+  try {
+    return app.run();
+  } catch (const std::exception& e) {
+    std::cerr << "keyward: " << e.what() << "\n";
+    return keyward::kExitRuntime;
+  }
+}

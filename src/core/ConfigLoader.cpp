@@ -1,0 +1,352 @@
+#include "keyward/ConfigLoader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+
+#include "keyward/Digest.h"
+#include "keyward/Names.h"
+
+namespace keyward {
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 64u << 20;
+
+// Walks the YAML tree and records every problem with its line, so that one run of
+// --check-config shows all of them.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string path) : path_(std::move(path)) {}
+
+  std::vector<std::string>& errors() { return errors_; }
+
+  void fail(const YAML::Node& node, const std::string& where, const std::string& message) {
+    std::ostringstream out;
+    out << path_ << ':' << lineOf(node) << ": " << (where.empty() ? "" : where + ": ") << message;
+    errors_.push_back(out.str());
+  }
+
+  static int lineOf(const YAML::Node& node) { return node.Mark().line + 1; }
+
+  // Reports fields of `map` that are not in `known`.
+  void rejectUnknown(const YAML::Node& map, const std::string& where,
+                     std::initializer_list<const char*> known) {
+    for (const auto& item : map) {
+      if (!item.first.IsScalar()) {
+        fail(item.first, where, "field names must be plain strings");
+        continue;
+      }
+      const std::string& name = item.first.Scalar();
+      bool found = false;
+      for (const char* k : known) found |= (name == k);
+      if (!found) fail(item.first, where, "unknown field '" + name + "'");
+    }
+  }
+
+  bool expectMap(const YAML::Node& node, const std::string& where) {
+    if (node.IsMap()) return true;
+    fail(node, where, "must be a mapping of fields");
+    return false;
+  }
+
+  std::optional<std::string> string(const YAML::Node& node, const std::string& where) {
+    if (!node.IsScalar()) {
+      fail(node, where, "must be a string");
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<std::uint64_t> count(const YAML::Node& node, const std::string& where,
+                                     std::uint64_t min, std::uint64_t max) {
+    if (!node.IsScalar()) {
+      fail(node, where, "must be a whole number");
+      return std::nullopt;
+    }
+    const std::string& s = node.Scalar();
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
+      fail(node, where, "must be a whole number");
+      return std::nullopt;
+    }
+    if (value < min || value > max) {
+      fail(node, where, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<Millis> duration(const YAML::Node& node, const std::string& where) {
+    std::optional<Millis> value;
+    if (node.IsScalar()) value = parseDuration(node.Scalar());
+    if (!value || value->count() <= 0) {
+      fail(node, where, "must be a positive duration such as 500ms, 5s, 2m or 1h");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& node, const std::string& where) {
+    if (node.IsScalar()) {
+      const std::string& s = node.Scalar();
+      if (s == "true") return true;
+      if (s == "false") return false;
+    }
+    fail(node, where, "must be true or false");
+    return std::nullopt;
+  }
+
+  std::optional<std::string> name(const YAML::Node& node, const std::string& where) {
+    auto s = string(node, where);
+    if (s && !isValidName(*s)) {
+      fail(node, where,
+           "must be 1-128 characters of letters, digits and . _ : @ + -, starting with a letter "
+           "or digit");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+ private:
+  std::string path_;
+  std::vector<std::string> errors_;
+};
+
+template <class T, class F>
+void ifPresent(const YAML::Node& map, const char* field, F&& read, T& target) {
+  if (const YAML::Node node = map[field]) {
+    if (auto value = read(node)) target = static_cast<T>(*value);
+  }
+}
+
+void readLimits(ConfigReader& r, const YAML::Node& node, HttpLimits& limits) {
+  const std::string where = "limits";
+  if (!r.expectMap(node, where)) return;
+  r.rejectUnknown(node, where,
+                  {"max_header_bytes", "max_header_count", "max_uri_bytes", "max_body_bytes",
+                   "max_requests_per_connection", "header_timeout", "idle_timeout",
+                   "max_connections"});
+  auto count = [&](const char* field, std::uint64_t min, std::uint64_t max) {
+    return [&r, field, min, max, where](const YAML::Node& n) {
+      return r.count(n, where + "." + field, min, max);
+    };
+  };
+  auto duration = [&](const char* field) {
+    return [&r, field, where](const YAML::Node& n) { return r.duration(n, where + "." + field); };
+  };
+  ifPresent(node, "max_header_bytes", count("max_header_bytes", 256, 1u << 20), limits.maxHeaderBytes);
+  ifPresent(node, "max_header_count", count("max_header_count", 4, kMaxHeaderCountLimit),
+            limits.maxHeaderCount);
+  ifPresent(node, "max_uri_bytes", count("max_uri_bytes", 16, 1u << 20), limits.maxUriBytes);
+  ifPresent(node, "max_body_bytes", count("max_body_bytes", 0, 1u << 20), limits.maxBodyBytes);
+  ifPresent(node, "max_requests_per_connection",
+            count("max_requests_per_connection", 1, UINT64_MAX), limits.maxRequestsPerConnection);
+  ifPresent(node, "max_connections", count("max_connections", 1, 1u << 20), limits.maxConnections);
+  ifPresent(node, "header_timeout", duration("header_timeout"), limits.headerTimeout);
+  ifPresent(node, "idle_timeout", duration("idle_timeout"), limits.idleTimeout);
+}
+
+std::string indexed(const char* list, std::size_t i) {
+  return std::string(list) + "[" + std::to_string(i) + "]";
+}
+
+void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
+  if (!list.IsSequence()) {
+    r.fail(list, "keys", "must be a list");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string where = indexed("keys", i);
+    if (!r.expectMap(entry, where)) continue;
+    r.rejectUnknown(entry, where, {"id", "peer", "env", "file", "sha256", "check_permissions"});
+    KeyDecl decl;
+    decl.line = ConfigReader::lineOf(entry);
+    decl.peer = kDefaultPeer;
+    if (!entry["id"]) {
+      r.fail(entry, where, "missing field 'id'");
+    } else if (auto id = r.name(entry["id"], where + ".id")) {
+      decl.id = *id;
+    }
+    ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
+    ifPresent(entry, "check_permissions",
+              [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
+              decl.checkPermissions);
+    int sources = 0;
+    for (auto [field, origin] : {std::pair{"env", KeyOrigin::Env}, std::pair{"file", KeyOrigin::File},
+                                 std::pair{"sha256", KeyOrigin::Sha256}}) {
+      if (!entry[field]) continue;
+      ++sources;
+      decl.origin = origin;
+      if (auto ref = r.string(entry[field], where + "." + field)) decl.ref = *ref;
+    }
+    if (sources != 1) {
+      r.fail(entry, where, "needs exactly one of 'env', 'file' or 'sha256'");
+      continue;
+    }
+    if (decl.origin == KeyOrigin::Env && !decl.ref.empty() && !isValidEnvName(decl.ref)) {
+      r.fail(entry["env"], where + ".env", "is not a valid environment variable name");
+    }
+    if (decl.origin == KeyOrigin::File && decl.ref.empty()) {
+      r.fail(entry["file"], where + ".file", "must not be empty");
+    }
+    if (decl.origin == KeyOrigin::Sha256 && !digestFromHex(decl.ref)) {
+      r.fail(entry["sha256"], where + ".sha256", "must be 64 hex digits (the SHA-256 of the key text)");
+    }
+    config.keys.push_back(std::move(decl));
+  }
+}
+
+void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
+  if (!list.IsSequence()) {
+    r.fail(list, "key_dirs", "must be a list");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string where = indexed("key_dirs", i);
+    if (!r.expectMap(entry, where)) continue;
+    r.rejectUnknown(entry, where, {"path", "peer", "check_permissions"});
+    KeyDirDecl decl;
+    decl.line = ConfigReader::lineOf(entry);
+    decl.peer = kDefaultPeer;
+    if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
+    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.string(n, where + ".path"); }, decl.path);
+    ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
+    ifPresent(entry, "check_permissions",
+              [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
+              decl.checkPermissions);
+    config.keyDirs.push_back(std::move(decl));
+  }
+}
+
+void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
+  if (!list.IsSequence()) {
+    r.fail(list, "env_files", "must be a list");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string where = indexed("env_files", i);
+    if (!r.expectMap(entry, where)) continue;
+    r.rejectUnknown(entry, where, {"path", "peer", "names", "check_permissions"});
+    EnvFileDecl decl;
+    decl.line = ConfigReader::lineOf(entry);
+    decl.peer = kDefaultPeer;
+    if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
+    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.string(n, where + ".path"); }, decl.path);
+    ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
+    ifPresent(entry, "check_permissions",
+              [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
+              decl.checkPermissions);
+    if (const YAML::Node names = entry["names"]) {
+      if (!names.IsSequence() || names.size() == 0) {
+        r.fail(names, where + ".names", "must be a non-empty list of variable names");
+      } else {
+        for (const auto& n : names) {
+          auto s = r.string(n, where + ".names");
+          if (s && !isValidEnvName(*s)) {
+            r.fail(n, where + ".names", "'" + *s + "' is not a valid variable name");
+          } else if (s) {
+            decl.names.push_back(*s);
+          }
+        }
+      }
+    }
+    config.envFiles.push_back(std::move(decl));
+  }
+}
+
+void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
+  if (!r.expectMap(root, "")) return;
+  r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files"});
+  ifPresent(root, "listen", [&](const YAML::Node& n) { return r.string(n, "listen"); }, config.listen);
+  ifPresent(root, "workers", [&](const YAML::Node& n) { return r.count(n, "workers", 0, 256); }, config.workers);
+  ifPresent(root, "shutdown_timeout", [&](const YAML::Node& n) { return r.duration(n, "shutdown_timeout"); },
+            config.shutdownTimeout);
+  if (const YAML::Node n = root["limits"]) readLimits(r, n, config.limits);
+  if (const YAML::Node n = root["keys"]) readKeys(r, n, config);
+  if (const YAML::Node n = root["key_dirs"]) readKeyDirs(r, n, config);
+  if (const YAML::Node n = root["env_files"]) readEnvFiles(r, n, config);
+}
+
+}  // namespace
+
+std::optional<Millis> parseDuration(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data()) return std::nullopt;
+  std::string_view unit(end, text.data() + text.size() - end);
+  std::uint64_t factor;
+  if (unit.empty() || unit == "s") factor = 1000;
+  else if (unit == "ms") factor = 1;
+  else if (unit == "m") factor = 60'000;
+  else if (unit == "h") factor = 3'600'000;
+  else return std::nullopt;
+  if (value > UINT64_MAX / factor / 2) return std::nullopt;
+  return Millis(static_cast<Millis::rep>(value * factor));
+}
+
+ConfigResult parseConfigText(std::string_view yaml, const std::string& path) {
+  ConfigResult result;
+  ConfigReader reader(path);
+  Config config;
+  config.path = path;
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml));
+    if (root.IsNull()) {
+      result.errors.push_back(path + ": is empty");
+      return result;
+    }
+    readTopLevel(reader, root, config);
+  } catch (const YAML::Exception& e) {
+    // e.what() repeats the mark; e.msg is the bare message.
+    result.errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                            std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    return result;
+  }
+  result.errors = std::move(reader.errors());
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+ConfigResult loadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return {std::nullopt, {path + ": cannot open the config file"}};
+  }
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes) return {std::nullopt, {path + ": config file is larger than 64 MiB"}};
+  }
+  if (in.bad()) return {std::nullopt, {path + ": cannot read the config file"}};
+  return parseConfigText(text, path);
+}
+
+Config builtInConfig() {
+  Config config;
+  KeyDecl key;
+  key.id = "default";
+  key.peer = kDefaultPeer;
+  key.origin = KeyOrigin::Env;
+  key.ref = "AUTH_API_KEY";
+  config.keys.push_back(key);
+  return config;
+}
+
+std::optional<std::string> chooseConfigPath(
+    const std::string& cliPath, const std::function<std::optional<std::string>(const char*)>& getEnv,
+    const std::function<bool(const std::string&)>& fileExists) {
+  if (!cliPath.empty()) return cliPath;
+  if (auto fromEnv = getEnv("KEYWARD_CONFIG"); fromEnv && !fromEnv->empty()) return fromEnv;
+  if (fileExists(kDefaultConfigPath)) return std::string(kDefaultConfigPath);
+  return std::nullopt;
+}
+
+}  // namespace keyward

@@ -1,0 +1,172 @@
+#include "keyward/KeySources.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "keyward/KeyText.h"
+#include "keyward/Names.h"
+#include "keyward/SecretFile.h"
+
+namespace keyward {
+namespace {
+
+constexpr std::size_t kMaxKeyFileBytes = 16384;
+constexpr std::size_t kMaxEnvFileBytes = 16u << 20;
+
+// Validates one key text and, if good, records its digest. The text itself goes no further.
+void acceptKeyText(std::string_view text, const std::string& id, const std::string& peer,
+                   std::string keySource, const std::string& problemSource, SourceLoad& out) {
+  if (std::string_view problem = keyTextProblem(text); !problem.empty()) {
+    out.problems.push_back({problemSource, id, std::string(problem)});
+    return;
+  }
+  out.keys.push_back({id, peer, sha256(text), std::move(keySource)});
+}
+
+std::string_view trimLeft(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// Undoes the quoting .env files use ("value" or 'value'); no escapes inside.
+std::string_view unquote(std::string_view value) {
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+    return value.substr(1, value.size() - 2);
+  }
+  return value;
+}
+
+}  // namespace
+
+EnvLookup processEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env,
+                 SourceLoad& out) {
+  switch (decl.origin) {
+    case KeyOrigin::Env: {
+      const std::string source = "env " + decl.ref;
+      std::optional<std::string> value = env(decl.ref);
+      if (!value) {
+        out.problems.push_back({source, decl.id, "is not set"});
+        return;
+      }
+      acceptKeyText(*value, decl.id, decl.peer, source, source, out);
+      std::fill(value->begin(), value->end(), '\0');
+      return;
+    }
+    case KeyOrigin::File: {
+      const std::string source = "file " + decl.ref;
+      SecretFileRead read = readSecretFile(decl.ref, {decl.checkPermissions, kMaxKeyFileBytes});
+      if (!read.ok) {
+        out.problems.push_back({source, decl.id, read.problem});
+        return;
+      }
+      acceptKeyText(withoutTrailingNewline(read.content.view()), decl.id, decl.peer, source, source, out);
+      return;
+    }
+    case KeyOrigin::Sha256: {
+      const std::string source =
+          (configPath.empty() ? std::string("built-in config") : configPath) + " line " + std::to_string(decl.line);
+      if (auto digest = digestFromHex(decl.ref)) {
+        out.keys.push_back({decl.id, decl.peer, *digest, source});
+      } else {
+        out.problems.push_back({source, decl.id, "sha256 must be 64 hex digits"});
+      }
+      return;
+    }
+  }
+}
+
+void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out) {
+  const std::string source = "key directory " + decl.path;
+  DIR* dir = ::opendir(decl.path.c_str());
+  if (!dir) {
+    int err = errno;
+    out.problems.push_back({source, "", err == ENOENT    ? "does not exist"
+                                        : err == ENOTDIR ? "is not a directory"
+                                                         : std::string("cannot be listed (") + std::strerror(err) + ")"});
+    return;
+  }
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(dir)) {
+    // Hidden entries include ".", ".." and Kubernetes' "..data" and "..2024_01_01..." dirs.
+    if (entry->d_name[0] != '.') names.emplace_back(entry->d_name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  if (names.empty()) {
+    out.problems.push_back({source, "", "holds no key files"});
+    return;
+  }
+  for (const std::string& name : names) {
+    if (!isValidName(name)) {
+      out.problems.push_back({source, "", "has a file whose name is not a valid key id "
+                                          "(letters, digits and . _ : @ + - only)"});
+      continue;
+    }
+    const std::string path = decl.path + "/" + name;
+    SecretFileRead read = readSecretFile(path, {decl.checkPermissions, kMaxKeyFileBytes});
+    if (!read.ok) {
+      out.problems.push_back({source, name, read.problem});
+      continue;
+    }
+    acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, "file " + path, source, out);
+  }
+}
+
+void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out) {
+  const std::string source = "env file " + decl.path;
+  SecretFileRead read = readSecretFile(decl.path, {decl.checkPermissions, kMaxEnvFileBytes});
+  if (!read.ok) {
+    out.problems.push_back({source, "", read.problem});
+    return;
+  }
+  std::vector<bool> found(decl.names.size(), false);
+  std::size_t keysBefore = out.keys.size();
+  std::size_t problemsBefore = out.problems.size();
+  std::string_view rest = read.content.view();
+  for (int lineNo = 1; !rest.empty(); ++lineNo) {
+    std::size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    line = trimLeft(line);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.substr(0, 7) == "export ") line = trimLeft(line.substr(7));
+
+    const std::string where = source + " line " + std::to_string(lineNo);
+    std::size_t eq = line.find('=');
+    if (eq == std::string_view::npos || !isValidEnvName(line.substr(0, eq))) {
+      out.problems.push_back({where, "", "is not a NAME=VALUE line"});
+      continue;
+    }
+    const std::string name(line.substr(0, eq));
+    if (!decl.names.empty()) {
+      auto it = std::find(decl.names.begin(), decl.names.end(), name);
+      if (it == decl.names.end()) continue;
+      found[static_cast<std::size_t>(it - decl.names.begin())] = true;
+    }
+    if (!isValidName(name)) {
+      out.problems.push_back({where, "", "has a name that is not a valid key id (it must start with a letter or digit)"});
+      continue;
+    }
+    acceptKeyText(unquote(line.substr(eq + 1)), name, decl.peer, where, where, out);
+  }
+  for (std::size_t i = 0; i < decl.names.size(); ++i) {
+    if (!found[i]) out.problems.push_back({source, decl.names[i], "does not define a variable listed in names"});
+  }
+  if (out.keys.size() == keysBefore && out.problems.size() == problemsBefore) {
+    out.problems.push_back({source, "", "holds no keys"});
+  }
+}
+
+}  // namespace keyward

@@ -1,0 +1,69 @@
+#include "keyward/Reloader.h"
+
+#include <chrono>
+
+#include "keyward/ConfigLoader.h"
+#include "keyward/Json.h"
+
+namespace keyward {
+
+Reloader::Reloader(std::string configPath, EnvLookup env) : configPath_(std::move(configPath)), env_(std::move(env)) {
+  status_.startedUnixMs = unixMillisNow();
+}
+
+Reloader::Loaded Reloader::load() const {
+  Loaded loaded;
+  ReloadOutcome& outcome = loaded.outcome;
+  auto started = std::chrono::steady_clock::now();
+  try {
+    ConfigResult parsed = configPath_.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFile(configPath_);
+    if (!parsed.config) {
+      for (std::string& error : parsed.errors) outcome.problems.push_back({"config", "", std::move(error), ""});
+    } else {
+      KeyLoadResult keys = loadKeys(*parsed.config, env_);
+      outcome.problems = std::move(keys.problems);
+      outcome.listing = std::move(keys.listing);
+      outcome.config = std::move(parsed.config);
+      if (keys.keys) {
+        outcome.ok = true;
+        outcome.keyCount = keys.keys->size();
+        loaded.keys = std::move(keys.keys);
+      }
+    }
+  } catch (const std::exception& e) {
+    // Third-party code (yaml-cpp, the allocator) throwing must not take the daemon down.
+    outcome.ok = false;
+    loaded.keys.reset();
+    outcome.problems.push_back({"reload", "", std::string("unexpected failure: ") + e.what(), ""});
+  }
+  outcome.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return loaded;
+}
+
+ReloadOutcome Reloader::check() const { return load().outcome; }
+
+ReloadOutcome Reloader::reload() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Loaded loaded = load();
+  ReloadOutcome& outcome = loaded.outcome;
+  status_.lastAttemptUnixMs = unixMillisNow();
+  status_.lastOk = outcome.ok;
+  status_.lastErrors.clear();
+  if (outcome.ok) {
+    status_.generation = keys_.publish(std::move(loaded.keys));
+    status_.keyCount = outcome.keyCount;
+    ++status_.succeeded;
+  } else {
+    for (const Problem& problem : outcome.problems) status_.lastErrors.push_back(problem.publicText());
+    ++status_.failed;
+  }
+  outcome.generation = status_.generation;
+  return outcome;
+}
+
+ReloadStatus Reloader::status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return status_;
+}
+
+}  // namespace keyward

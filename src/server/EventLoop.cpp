@@ -1,0 +1,520 @@
+#include "keyward/EventLoop.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace keyward {
+
+struct Connection {
+  int fd = -1;
+  bool lingering = false;
+  bool closeAfterWrite = false;
+  std::uint32_t interest = 0;
+  std::string in;                 // bytes of a request head not complete yet
+  std::size_t scanned = 0;        // how far the parser already looked into `in`
+  std::size_t bodyToDiscard = 0;  // verify ignores bodies, but must step over them
+  std::string out;                // response bytes the socket has not taken yet
+  std::size_t outSent = 0;
+  std::uint64_t requests = 0;
+  ClientInfo client;
+  // DeadlineList membership.
+  DeadlineList* list = nullptr;
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+  std::int64_t deadline = 0;
+};
+
+namespace {
+
+constexpr std::size_t kReadBufferSize = 65536;
+constexpr std::size_t kConnectionReadChunk = 4096;
+constexpr int kMaxEvents = 256;
+constexpr int kAcceptBatch = 32;
+constexpr std::int64_t kLingerMs = 2000;
+constexpr std::size_t kKeepBufferCapacity = 16384;
+
+// The address that marks the wake-up eventfd in epoll; listeners are marked by pointers
+// into listenFds_, connections by their Connection.
+char wakeTag;
+
+std::int64_t monotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+constexpr char kOverloaded[] =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
+    "Connection: close\r\nRetry-After: 1\r\n\r\n{\"error\":\"TOO_MANY_CONNECTIONS\"}";
+
+constexpr char kTimedOut[] =
+    "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
+    "Connection: close\r\n\r\n{\"error\":\"REQUEST_TIMEOUT\"}";
+
+}  // namespace
+
+std::string ClientInfo::text() const {
+  char host[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  }
+  return address.ss_family == AF_UNIX ? "unix" : "unknown";
+}
+
+EventLoop::EventLoop(const std::vector<int>& listenFds, const HttpServer::Options& options,
+                     std::unique_ptr<RequestHandler> handler,
+                     std::atomic<std::uint64_t>& activeConnections)
+    : listenFds_(listenFds),
+      options_(options),
+      handler_(std::move(handler)),
+      activeConnections_(activeConnections),
+      parser_(options.limits),
+      readBuffer_(new char[kReadBufferSize]) {
+  awaitingHead_.timeoutMs = options.limits.headerTimeout.count();
+  idle_.timeoutMs = options.limits.idleTimeout.count();
+  writing_.timeoutMs = options.limits.idleTimeout.count();
+  lingering_.timeoutMs = kLingerMs;
+
+  epollFd_ = epoll_create1(EPOLL_CLOEXEC);
+  wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  spareFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (epollFd_ < 0 || wakeFd_ < 0) throw std::runtime_error(std::string("event loop: ") + std::strerror(errno));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &wakeTag;
+  epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
+  for (int& fd : listenFds_) {
+    // One connection wakes one loop, not all of them.
+    epoll_event lev{};
+    lev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    lev.data.ptr = &fd;
+    if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &lev) != 0) {
+      throw std::runtime_error(std::string("event loop: cannot watch listener: ") + std::strerror(errno));
+    }
+  }
+  refreshClock();
+  out_.reserve(kReadBufferSize);
+}
+
+EventLoop::~EventLoop() {
+  for (auto& c : pool_) {
+    if (c->fd >= 0) ::close(c->fd);
+  }
+  if (spareFd_ >= 0) ::close(spareFd_);
+  if (wakeFd_ >= 0) ::close(wakeFd_);
+  if (epollFd_ >= 0) ::close(epollFd_);
+}
+
+void EventLoop::stop() {
+  stopRequested_.store(true, std::memory_order_release);
+  std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wakeFd_, &one, sizeof one);
+}
+
+void EventLoop::refreshClock() {
+  nowMs_ = monotonicMs();
+  timespec wall;
+  clock_gettime(CLOCK_REALTIME_COARSE, &wall);
+  if (wall.tv_sec == dateSecond_) return;
+  dateSecond_ = wall.tv_sec;
+  tm utc;
+  gmtime_r(&wall.tv_sec, &utc);
+  dateHeaderLength_ = strftime(dateHeader_, sizeof dateHeader_, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &utc);
+}
+
+int EventLoop::nextTimeoutMs() const {
+  std::int64_t next = nowMs_ + 1000;  // also bounds how stale the clock and date can get
+  for (const DeadlineList* list : {&awaitingHead_, &idle_, &writing_, &lingering_}) {
+    if (list->head && list->head->deadline < next) next = list->head->deadline;
+  }
+  if (stopping_ && stopDeadline_ < next) next = stopDeadline_;
+  return next <= nowMs_ ? 0 : static_cast<int>(next - nowMs_);
+}
+
+void EventLoop::run() {
+  epoll_event events[kMaxEvents];
+  while (true) {
+    int n = epoll_wait(epollFd_, events, kMaxEvents, nextTimeoutMs());
+    refreshClock();
+    for (int i = 0; i < n; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &wakeTag) {
+        std::uint64_t value;
+        [[maybe_unused]] ssize_t r = ::read(wakeFd_, &value, sizeof value);
+        continue;
+      }
+      if (isListener(tag)) {
+        if (!stopping_) acceptConnections(*static_cast<int*>(tag));
+        continue;
+      }
+      auto* c = static_cast<Connection*>(tag);
+      if (c->lingering) {
+        drainLingering(c);
+      } else if (events[i].events & EPOLLOUT) {
+        onWritable(c);
+      } else {
+        onReadable(c);
+      }
+    }
+    expireDeadlines();
+    if (!stopping_ && stopRequested_.load(std::memory_order_acquire)) beginStop();
+    if (stopping_ && (connectionCount_ == 0 || nowMs_ >= stopDeadline_)) break;
+  }
+  for (auto& c : pool_) {
+    if (c->fd >= 0) close(c.get());
+  }
+}
+
+bool EventLoop::isListener(const void* tag) const {
+  auto address = reinterpret_cast<std::uintptr_t>(tag);
+  auto first = reinterpret_cast<std::uintptr_t>(listenFds_.data());
+  return address >= first && address < first + listenFds_.size() * sizeof(int);
+}
+
+void EventLoop::beginStop() {
+  stopping_ = true;
+  stopDeadline_ = nowMs_ + options_.shutdownTimeout.count();
+  for (int fd : listenFds_) epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+  // Idle connections have nothing in flight: close them now. Fresh ones that have sent
+  // nothing yet are idle too. Anything mid-request finishes with "Connection: close".
+  while (idle_.head) close(idle_.head);
+  for (Connection* c = awaitingHead_.head; c;) {
+    Connection* next = c->next;
+    if (c->in.empty() && c->bodyToDiscard == 0) close(c);
+    c = next;
+  }
+}
+
+void EventLoop::acceptConnections(int listenFd) {
+  for (int k = 0; k < kAcceptBatch; ++k) {
+    ClientInfo client;
+    client.length = sizeof client.address;
+    int fd = accept4(listenFd, reinterpret_cast<sockaddr*>(&client.address), &client.length,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if ((errno == EMFILE || errno == ENFILE) && spareFd_ >= 0) {
+        // Out of descriptors: take the connection off the queue and close it, so the
+        // listener does not stay readable and spin the loop.
+        ::close(spareFd_);
+        int victim = accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (victim >= 0) ::close(victim);
+        spareFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        counters_.refused.fetch_add(1, std::memory_order_relaxed);
+      }
+      return;
+    }
+    if (activeConnections_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.maxConnections) {
+      activeConnections_.fetch_sub(1, std::memory_order_relaxed);
+      [[maybe_unused]] ssize_t w = ::send(fd, kOverloaded, sizeof kOverloaded - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ::close(fd);
+      counters_.refused.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (client.address.ss_family == AF_INET || client.address.ss_family == AF_INET6) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    Connection* c = allocate();
+    c->fd = fd;
+    c->client = client;
+    c->interest = EPOLLIN;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = c;
+    if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      close(c);
+      continue;
+    }
+    ++connectionCount_;
+    counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+    append(awaitingHead_, c);
+  }
+}
+
+void EventLoop::onReadable(Connection* c) {
+  char* target;
+  std::size_t capacity;
+  std::size_t kept = c->in.size();
+  if (kept == 0) {
+    target = readBuffer_.get();
+    capacity = kReadBufferSize;
+  } else {
+    c->in.resize(kept + kConnectionReadChunk);
+    target = c->in.data() + kept;
+    capacity = kConnectionReadChunk;
+  }
+  ssize_t n = ::recv(c->fd, target, capacity, 0);
+  if (n <= 0) {
+    if (kept > 0) c->in.resize(kept);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    close(c);  // orderly shutdown by the peer, or a reset
+    return;
+  }
+  if (kept == 0) {
+    processInput(c, target, static_cast<std::size_t>(n), false);
+  } else {
+    c->in.resize(kept + static_cast<std::size_t>(n));
+    processInput(c, c->in.data(), c->in.size(), true);
+  }
+}
+
+void EventLoop::processInput(Connection* c, const char* data, std::size_t size, bool inConnectionBuffer) {
+  out_.clear();
+  std::size_t offset = 0;
+  bool completed = false;
+  while (offset < size && !c->closeAfterWrite) {
+    if (c->bodyToDiscard > 0) {
+      std::size_t take = std::min(c->bodyToDiscard, size - offset);
+      offset += take;
+      c->bodyToDiscard -= take;
+      continue;
+    }
+    ParseResult parsed = parser_.parse(data + offset, size - offset, c->scanned, request_);
+    if (parsed.status == ParseStatus::NeedMore) break;
+    if (parsed.status == ParseStatus::Invalid) {
+      counters_.badRequests.fetch_add(1, std::memory_order_relaxed);
+      writeError(parsed.errorStatus, parsed.reason);
+      c->closeAfterWrite = true;
+      offset = size;
+      break;
+    }
+    offset += parsed.headBytes;
+    completed = true;
+    if (request_.contentLength > 0) {
+      std::size_t available = std::min(request_.contentLength, size - offset);
+      offset += available;
+      c->bodyToDiscard = request_.contentLength - available;
+    }
+    handleRequest(c);
+  }
+
+  if (c->closeAfterWrite || offset >= size) {
+    if (c->in.capacity() > kKeepBufferCapacity) {
+      std::string().swap(c->in);
+    } else {
+      c->in.clear();
+    }
+    c->scanned = 0;
+  } else if (inConnectionBuffer) {
+    c->in.erase(0, offset);
+  } else {
+    c->in.assign(data + offset, size - offset);
+  }
+  flush(c, completed);
+}
+
+void EventLoop::handleRequest(Connection* c) {
+  ++c->requests;
+  counters_.requests.fetch_add(1, std::memory_order_relaxed);
+  bool keepAlive = request_.keepAlive && !stopping_ && c->requests < options_.limits.maxRequestsPerConnection;
+  // A client waiting for "100 Continue" gets the final answer instead; its body will not
+  // follow on this connection then, so close it rather than misread the body as a request.
+  if (request_.expectContinue && c->bodyToDiscard > 0) keepAlive = false;
+  std::size_t mark = out_.size();
+  ResponseWriter writer(out_, std::string_view(dateHeader_, dateHeaderLength_));
+  writer.prepare(request_.isHead(), keepAlive, request_.minorVersion == 0);
+  try {
+    handler_->handle(request_, c->client, writer);
+  } catch (...) {
+    // Whatever the handler had written is discarded: a failure never becomes a 2xx.
+    counters_.handlerErrors.fetch_add(1, std::memory_order_relaxed);
+    out_.resize(mark);
+    ResponseWriter failure(out_, std::string_view(dateHeader_, dateHeaderLength_));
+    failure.prepare(request_.isHead(), false, request_.minorVersion == 0);
+    failure.status(500);
+    failure.header("Cache-Control", "no-store");
+    failure.finish("application/json", "{\"error\":\"INTERNAL_ERROR\"}");
+    c->closeAfterWrite = true;
+    return;
+  }
+  if (!writer.keepAlive()) c->closeAfterWrite = true;
+}
+
+void EventLoop::writeError(int status, std::string_view reason) {
+  ResponseWriter writer(out_, std::string_view(dateHeader_, dateHeaderLength_));
+  writer.prepare(false, false, false);
+  writer.status(status);
+  writer.header("Cache-Control", "no-store");
+  std::string body = "{\"error\":\"BAD_REQUEST\",\"reason\":\"";
+  body += reason;  // fixed texts from the parser, never request bytes
+  body += "\"}";
+  writer.finish("application/json", body);
+}
+
+void EventLoop::flush(Connection* c, bool completedRequest) {
+  if (!out_.empty()) {
+    ssize_t n = ::send(c->fd, out_.data(), out_.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) {
+        close(c);
+        return;
+      }
+      n = 0;
+    }
+    if (static_cast<std::size_t>(n) < out_.size()) {
+      c->out.assign(out_.data() + n, out_.size() - static_cast<std::size_t>(n));
+      c->outSent = 0;
+      setInterest(c, EPOLLOUT);  // stop reading until the client takes its responses
+      append(writing_, c);
+      return;
+    }
+  }
+  if (c->closeAfterWrite) {
+    finishConnection(c);
+  } else if (!c->in.empty() || c->bodyToDiscard > 0) {
+    // A request head (or body) is arriving: its deadline runs from its first byte, and is
+    // not renewed by more bytes of the same request.
+    if (completedRequest || c->list != &awaitingHead_) append(awaitingHead_, c);
+  } else {
+    append(idle_, c);
+  }
+}
+
+void EventLoop::onWritable(Connection* c) {
+  ssize_t n = ::send(c->fd, c->out.data() + c->outSent, c->out.size() - c->outSent, MSG_NOSIGNAL);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EINTR) close(c);
+    return;
+  }
+  c->outSent += static_cast<std::size_t>(n);
+  if (c->outSent < c->out.size()) {
+    append(writing_, c);  // progress renews the write deadline
+    return;
+  }
+  if (c->out.capacity() > kKeepBufferCapacity) {
+    std::string().swap(c->out);
+  } else {
+    c->out.clear();
+  }
+  c->outSent = 0;
+  if (c->closeAfterWrite) {
+    finishConnection(c);
+    return;
+  }
+  setInterest(c, EPOLLIN);
+  if (!c->in.empty() || c->bodyToDiscard > 0) {
+    append(awaitingHead_, c);
+  } else {
+    append(idle_, c);
+  }
+}
+
+// After the last response: shut our side and read until the client closes, so that
+// unread request bytes do not make the kernel reset the connection and destroy the
+// response before the client has read it.
+void EventLoop::finishConnection(Connection* c) {
+  ::shutdown(c->fd, SHUT_WR);
+  c->lingering = true;
+  if (c->interest != EPOLLIN) setInterest(c, EPOLLIN);
+  append(lingering_, c);
+}
+
+void EventLoop::drainLingering(Connection* c) {
+  ssize_t n = ::recv(c->fd, readBuffer_.get(), kReadBufferSize, 0);
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) return;
+  close(c);
+}
+
+void EventLoop::setInterest(Connection* c, std::uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = c;
+  epoll_ctl(epollFd_, EPOLL_CTL_MOD, c->fd, &ev);
+  c->interest = events;
+}
+
+void EventLoop::expireDeadlines() {
+  while (awaitingHead_.head && awaitingHead_.head->deadline <= nowMs_) {
+    Connection* c = awaitingHead_.head;
+    // A client that started a request and did not finish it in time gets told why.
+    if (!c->in.empty() || c->bodyToDiscard > 0) {
+      [[maybe_unused]] ssize_t w = ::send(c->fd, kTimedOut, sizeof kTimedOut - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
+    close(c);
+  }
+  for (DeadlineList* list : {&idle_, &writing_, &lingering_}) {
+    while (list->head && list->head->deadline <= nowMs_) {
+      if (list != &lingering_) counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
+      close(list->head);
+    }
+  }
+}
+
+void EventLoop::close(Connection* c) {
+  unlink(c);
+  ::close(c->fd);  // also removes it from epoll: the fd is never duplicated
+  c->fd = -1;
+  --connectionCount_;
+  activeConnections_.fetch_sub(1, std::memory_order_relaxed);
+  release(c);
+}
+
+void EventLoop::append(DeadlineList& list, Connection* c) {
+  unlink(c);
+  c->deadline = nowMs_ + list.timeoutMs;
+  c->list = &list;
+  c->prev = list.tail;
+  c->next = nullptr;
+  if (list.tail) {
+    list.tail->next = c;
+  } else {
+    list.head = c;
+  }
+  list.tail = c;
+}
+
+void EventLoop::unlink(Connection* c) {
+  DeadlineList* list = c->list;
+  if (!list) return;
+  (c->prev ? c->prev->next : list->head) = c->next;
+  (c->next ? c->next->prev : list->tail) = c->prev;
+  c->prev = c->next = nullptr;
+  c->list = nullptr;
+}
+
+Connection* EventLoop::allocate() {
+  if (free_.empty()) {
+    pool_.push_back(std::make_unique<Connection>());
+    return pool_.back().get();
+  }
+  Connection* c = free_.back();
+  free_.pop_back();
+  return c;
+}
+
+void EventLoop::release(Connection* c) {
+  c->lingering = false;
+  c->closeAfterWrite = false;
+  c->interest = 0;
+  if (c->in.capacity() > kKeepBufferCapacity) std::string().swap(c->in);
+  if (c->out.capacity() > kKeepBufferCapacity) std::string().swap(c->out);
+  c->in.clear();
+  c->out.clear();
+  c->scanned = 0;
+  c->bodyToDiscard = 0;
+  c->outSent = 0;
+  c->requests = 0;
+  free_.push_back(c);
+}
+
+}  // namespace keyward
