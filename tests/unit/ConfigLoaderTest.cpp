@@ -1,0 +1,151 @@
+#include "keyward/ConfigLoader.h"
+
+#include <gtest/gtest.h>
+
+#include "support/TempDir.h"
+
+namespace keyward {
+namespace {
+
+std::string allErrors(const ConfigResult& r) {
+  std::string out;
+  for (const auto& e : r.errors) out += e + "\n";
+  return out;
+}
+
+TEST(ConfigLoader, ReadsTheDocumentedExample) {
+  ConfigResult r = parseConfigText(R"(
+listen: "127.0.0.1:9000"
+workers: 3
+shutdown_timeout: 2s
+limits:
+  max_header_bytes: 4096
+  header_timeout: 1500ms
+  idle_timeout: 2m
+  max_connections: 100
+keys:
+  - { id: worker-1, peer: worker, env: WORKER_API_KEY }
+  - { id: api-1,    peer: api,    file: /run/secrets/api_key }
+  - { id: ci,       peer: ci,     sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" }
+key_dirs:
+  - { path: /run/secrets/keyward, peer: worker, check_permissions: false }
+env_files:
+  - { path: /etc/keyward/keys.env, peer: api, names: [AUTH_API_KEY] }
+)", "k.yaml");
+  ASSERT_TRUE(r.config) << allErrors(r);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.listen, "127.0.0.1:9000");
+  EXPECT_EQ(c.workers, 3u);
+  EXPECT_EQ(c.shutdownTimeout, Millis(2000));
+  EXPECT_EQ(c.limits.maxHeaderBytes, 4096u);
+  EXPECT_EQ(c.limits.headerTimeout, Millis(1500));
+  EXPECT_EQ(c.limits.idleTimeout, Millis(120000));
+  EXPECT_EQ(c.limits.maxConnections, 100u);
+  ASSERT_EQ(c.keys.size(), 3u);
+  EXPECT_EQ(c.keys[0].origin, KeyOrigin::Env);
+  EXPECT_EQ(c.keys[0].ref, "WORKER_API_KEY");
+  EXPECT_EQ(c.keys[1].origin, KeyOrigin::File);
+  EXPECT_EQ(c.keys[1].peer, "api");
+  EXPECT_EQ(c.keys[2].origin, KeyOrigin::Sha256);
+  EXPECT_EQ(c.keys[2].line, 13);
+  ASSERT_EQ(c.keyDirs.size(), 1u);
+  EXPECT_FALSE(c.keyDirs[0].checkPermissions);
+  ASSERT_EQ(c.envFiles.size(), 1u);
+  EXPECT_EQ(c.envFiles[0].names, std::vector<std::string>{"AUTH_API_KEY"});
+}
+
+struct BadConfig {
+  const char* why;
+  const char* yaml;
+  const char* expected;  // part of the error text, with the line
+};
+
+TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
+  const std::vector<BadConfig> cases = {
+      {"not YAML", "keys: [ {id: a", "k.yaml:1:"},
+      {"unknown top-level field", "listen: x\nlsiten: y\n", "k.yaml:2: unknown field 'lsiten'"},
+      {"unknown key field", "keys:\n  - { id: a, flie: /x }\n", "k.yaml:2: keys[0]: unknown field 'flie'"},
+      {"keys not a list", "keys: { id: a }\n", "keys: must be a list"},
+      {"key without id", "keys:\n  - { env: A }\n", "keys[0]: missing field 'id'"},
+      {"two sources", "keys:\n  - { id: a, env: A, file: /x }\n", "needs exactly one of"},
+      {"no source", "keys:\n  - { id: a }\n", "needs exactly one of"},
+      {"bad sha256", "keys:\n  - { id: a, sha256: abc }\n", "keys[0].sha256: must be 64 hex digits"},
+      {"bad env name", "keys:\n  - { id: a, env: 'A-B' }\n", "not a valid environment variable name"},
+      {"bad id", "keys:\n  - { id: 'a b', env: A }\n", "keys[0].id: must be"},
+      {"workers wrong type", "workers: many\n", "k.yaml:1: workers: must be a whole number"},
+      {"negative workers", "workers: -1\n", "workers: must be a whole number"},
+      {"limit out of range", "limits:\n  max_header_count: 100000\n", "limits.max_header_count: must be between"},
+      {"bad duration", "limits:\n  header_timeout: soon\n", "limits.header_timeout: must be a positive duration"},
+      {"zero duration", "limits:\n  idle_timeout: 0s\n", "limits.idle_timeout: must be a positive duration"},
+      {"boolean wrong", "key_dirs:\n  - { path: /x, check_permissions: maybe }\n", "must be true or false"},
+      {"top level is a list", "- a\n- b\n", "must be a mapping"},
+      {"empty file", "", "is empty"},
+      {"env file names empty", "env_files:\n  - { path: /x, names: [] }\n", "names: must be a non-empty list"},
+  };
+  for (const BadConfig& c : cases) {
+    ConfigResult r = parseConfigText(c.yaml, "k.yaml");
+    EXPECT_FALSE(r.config) << c.why;
+    EXPECT_NE(allErrors(r).find(c.expected), std::string::npos) << c.why << "\n got: " << allErrors(r);
+  }
+}
+
+TEST(ConfigLoader, ReportsEveryProblemAtOnce) {
+  ConfigResult r = parseConfigText("bogus: 1\nworkers: x\nkeys:\n  - { id: a }\n", "k.yaml");
+  EXPECT_EQ(r.errors.size(), 3u) << allErrors(r);
+}
+
+TEST(ConfigLoader, SurvivesDeeplyNestedYaml) {
+  std::string deep(10000, '[');
+  deep += std::string(10000, ']');
+  ConfigResult r = parseConfigText("keys: " + deep + "\n", "k.yaml");
+  EXPECT_FALSE(r.config);
+  EXPECT_FALSE(r.errors.empty());
+}
+
+TEST(ConfigLoader, ReadsFilesAndNamesMissingOnes) {
+  test::TempDir dir;
+  std::string path = dir.write("k.yaml", "keys:\n  - { id: a, env: A }\n");
+  ConfigResult r = loadConfigFile(path);
+  ASSERT_TRUE(r.config) << allErrors(r);
+  EXPECT_EQ(r.config->path, path);
+  ConfigResult missing = loadConfigFile(dir.file("nope.yaml"));
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_NE(missing.errors[0].find("nope.yaml: cannot open"), std::string::npos);
+}
+
+TEST(ConfigLoader, ParsesDurations) {
+  EXPECT_EQ(parseDuration("5"), Millis(5000));
+  EXPECT_EQ(parseDuration("5s"), Millis(5000));
+  EXPECT_EQ(parseDuration("250ms"), Millis(250));
+  EXPECT_EQ(parseDuration("2m"), Millis(120000));
+  EXPECT_EQ(parseDuration("1h"), Millis(3600000));
+  EXPECT_FALSE(parseDuration("5 s"));
+  EXPECT_FALSE(parseDuration("-5s"));
+  EXPECT_FALSE(parseDuration("s"));
+  EXPECT_FALSE(parseDuration("5d"));
+}
+
+TEST(ConfigLoader, ChoosesTheConfigInTheDocumentedOrder) {
+  auto noEnv = [](const char*) -> std::optional<std::string> { return std::nullopt; };
+  auto withEnv = [](const char* n) -> std::optional<std::string> {
+    return std::string(n) == "KEYWARD_CONFIG" ? std::optional<std::string>("/env.yaml") : std::nullopt;
+  };
+  auto exists = [](const std::string&) { return true; };
+  auto absent = [](const std::string&) { return false; };
+  EXPECT_EQ(chooseConfigPath("/cli.yaml", withEnv, exists), "/cli.yaml");
+  EXPECT_EQ(chooseConfigPath("", withEnv, exists), "/env.yaml");
+  EXPECT_EQ(chooseConfigPath("", noEnv, exists), "/etc/keyward/keyward.yaml");
+  EXPECT_EQ(chooseConfigPath("", noEnv, absent), std::nullopt);
+}
+
+TEST(ConfigLoader, BuiltInDefaultReadsAuthApiKey) {
+  Config c = builtInConfig();
+  ASSERT_EQ(c.keys.size(), 1u);
+  EXPECT_EQ(c.keys[0].id, "default");
+  EXPECT_EQ(c.keys[0].origin, KeyOrigin::Env);
+  EXPECT_EQ(c.keys[0].ref, "AUTH_API_KEY");
+  EXPECT_EQ(c.listen, "127.0.0.1:8420");
+}
+
+}  // namespace
+}  // namespace keyward
