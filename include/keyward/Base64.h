@@ -26,4 +26,10 @@ struct Base64Decoded {
 // alphabets, misplaced '=' and non-zero unused trailing bits (non-canonical encodings).
 Base64Decoded base64DecodeStrict(std::string_view text);
 
+// The same checks, decoding into `out` (capacity `capacity`) without allocating. Returns the
+// decoded size, or 0 with `problem` set. Input that would decode to more than `capacity`
+// bytes is refused with "is too long".
+std::size_t base64DecodeStrictInto(std::string_view text, unsigned char* out, std::size_t capacity,
+                                   std::string_view& problem);
+
 }  // namespace keyward

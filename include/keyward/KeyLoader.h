@@ -22,9 +22,9 @@ struct KeyListing {
 struct KeyLoadResult {
   std::shared_ptr<const KeySet> keys;   // null if anything is wrong
   std::vector<Problem> problems;  // every problem found, in config order
-  std::vector<KeyListing> listing;      // every key that was read, for --check-config
+  std::vector<KeyListing> listing;      // with `withListing`: every key read, for --check-config
 };
 
-KeyLoadResult loadKeys(const Config& config, const EnvLookup& env);
+KeyLoadResult loadKeys(const Config& config, const EnvLookup& env, bool withListing = false);
 
 }  // namespace keyward

@@ -35,7 +35,7 @@ struct ReloadOutcome {
   std::size_t keyCount = 0;
   double millis = 0;
   std::vector<Problem> problems;    // full texts, for the log and --check-config
-  std::vector<KeyListing> listing;  // the keys read, for --check-config
+  std::vector<KeyListing> listing;  // the keys read; filled by check() only
   std::optional<Config> config;     // the config that was loaded (set when it parsed)
 };
 
@@ -59,7 +59,7 @@ class Reloader {
     ReloadOutcome outcome;
     std::shared_ptr<const KeySet> keys;
   };
-  Loaded load() const;
+  Loaded load(bool withListing) const;
 
   std::string configPath_;
   EnvLookup env_;

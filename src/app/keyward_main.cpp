@@ -4,6 +4,7 @@
 // sigwait() on the main thread, so no work ever runs in a signal handler and the event
 // loops never see them.
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -198,11 +199,22 @@ class KeywardApp : public Poco::Util::Application {
                {"load_ms", first.millis}});
 
     sigset_t signals = handledSignals();
+    // A reload frees the old key set once every loop has moved on (within a second); then
+    // hand the freed heap back to the system so resident memory follows the key count.
+    bool trimPending = true;
     while (true) {
-      int signal = 0;
-      if (sigwait(&signals, &signal) != 0) continue;
+      const timespec wait{1, 0};
+      int signal = sigtimedwait(&signals, nullptr, &wait);
+      if (signal < 0) {
+        if (errno == EAGAIN && trimPending) {
+          malloc_trim(0);
+          trimPending = false;
+        }
+        continue;
+      }
       if (signal == SIGHUP) {
         reload(reloader, config);
+        trimPending = true;
         continue;
       }
       Log::info("stopping", "stopping: finishing requests in progress", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});

@@ -54,11 +54,12 @@ std::string base64Encode(const unsigned char* data, std::size_t size, Base64Alph
   return out;
 }
 
-Base64Decoded base64DecodeStrict(std::string_view text) {
-  Base64Decoded result;
+std::size_t base64DecodeStrictInto(std::string_view text, unsigned char* out, std::size_t capacity,
+                                   std::string_view& problem) {
   bool sawStandardOnly = false;  // '+' or '/'
   bool sawUrlOnly = false;       // '-' or '_'
   std::size_t padding = 0;
+  problem = {};
   for (std::size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c == '=') {
@@ -66,55 +67,53 @@ Base64Decoded base64DecodeStrict(std::string_view text) {
       continue;
     }
     if (padding > 0) {
-      result.problem = "has '=' padding before the end";
-      return result;
+      problem = "has '=' padding before the end";
+    } else if (isWhitespace(c)) {
+      problem = "contains whitespace";
+    } else if (c < 0x20 || c == 0x7f) {
+      problem = "contains a control character";
+    } else if (kDecode[c] == kInvalid) {
+      problem = "contains a character outside the base64 alphabet";
     }
-    if (isWhitespace(c)) {
-      result.problem = "contains whitespace";
-      return result;
-    }
-    if (c < 0x20 || c == 0x7f) {
-      result.problem = "contains a control character";
-      return result;
-    }
-    if (kDecode[c] == kInvalid) {
-      result.problem = "contains a character outside the base64 alphabet";
-      return result;
-    }
+    if (!problem.empty()) return 0;
     sawStandardOnly |= (c == '+' || c == '/');
     sawUrlOnly |= (c == '-' || c == '_');
   }
   if (sawStandardOnly && sawUrlOnly) {
-    result.problem = "mixes the standard and URL-safe base64 alphabets";
-    return result;
+    problem = "mixes the standard and URL-safe base64 alphabets";
+    return 0;
   }
   std::size_t dataChars = text.size() - padding;
   if (padding > 0) {
     if (sawUrlOnly) {
-      result.problem = "is base64url with '=' padding (base64url keys are unpadded)";
-      return result;
+      problem = "is base64url with '=' padding (base64url keys are unpadded)";
+      return 0;
     }
     if (padding > 2 || text.size() % 4 != 0) {
-      result.problem = "has incorrect base64 padding";
-      return result;
+      problem = "has incorrect base64 padding";
+      return 0;
     }
   } else if (text.size() % 4 != 0) {
     if (sawStandardOnly) {
-      result.problem = "is standard base64 without its '=' padding";
-      return result;
+      problem = "is standard base64 without its '=' padding";
+      return 0;
     }
     if (text.size() % 4 == 1) {
-      result.problem = "has a length that no base64 encoding can have";
-      return result;
+      problem = "has a length that no base64 encoding can have";
+      return 0;
     }
   }
   std::size_t tail = dataChars % 4;  // 0, 2 or 3 data characters in the last group
   if (tail == 1 || (padding > 0 && tail + padding != 4)) {
-    result.problem = "has incorrect base64 padding";
-    return result;
+    problem = "has incorrect base64 padding";
+    return 0;
+  }
+  if (dataChars * 3 / 4 > capacity) {
+    problem = "is too long";
+    return 0;
   }
 
-  result.bytes.reserve(dataChars * 3 / 4);
+  std::size_t size = 0;
   unsigned acc = 0;
   int bits = 0;
   for (std::size_t i = 0; i < dataChars; ++i) {
@@ -122,17 +121,25 @@ Base64Decoded base64DecodeStrict(std::string_view text) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      result.bytes.push_back(static_cast<unsigned char>(acc >> bits & 0xff));
+      out[size++] = static_cast<unsigned char>(acc >> bits & 0xff);
     }
   }
   // Leftover bits must be zero, or two different texts would decode to the same bytes.
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    result.problem = "is non-canonical base64 (unused trailing bits are not zero)";
-    OPENSSL_cleanse(result.bytes.data(), result.bytes.size());
-    result.bytes.clear();
-    return result;
+    OPENSSL_cleanse(out, size);
+    problem = "is non-canonical base64 (unused trailing bits are not zero)";
+    return 0;
   }
-  result.ok = true;
+  if (size == 0) problem = "is empty";
+  return size;
+}
+
+Base64Decoded base64DecodeStrict(std::string_view text) {
+  Base64Decoded result;
+  result.bytes.resize(text.size() * 3 / 4 + 3);
+  std::size_t size = base64DecodeStrictInto(text, result.bytes.data(), result.bytes.size(), result.problem);
+  result.bytes.resize(size);
+  result.ok = result.problem.empty();
   return result;
 }
 

@@ -2,7 +2,7 @@
 
 namespace keyward {
 
-KeyLoadResult loadKeys(const Config& config, const EnvLookup& env) {
+KeyLoadResult loadKeys(const Config& config, const EnvLookup& env, bool withListing) {
   SourceLoad load;
   for (const KeyDecl& decl : config.keys) loadKeyDecl(decl, config.path, env, load);
   for (const KeyDirDecl& decl : config.keyDirs) loadKeyDir(decl, load);
@@ -10,13 +10,16 @@ KeyLoadResult loadKeys(const Config& config, const EnvLookup& env) {
 
   KeyLoadResult result;
   result.problems = std::move(load.problems);
-  result.listing.reserve(load.keys.size());
-  KeySetBuilder builder;
-  for (LoadedKey& key : load.keys) {
-    result.listing.push_back({key.id, key.peer, fingerprint(key.digest), key.source});
-    builder.add({std::move(key.id), std::move(key.peer), key.digest}, std::move(key.source));
+  if (withListing) {
+    for (const LoadedKey& key : load.keys) {
+      result.listing.push_back({key.id, key.peer, fingerprint(key.digest), load.describe(key)});
+    }
   }
-  KeySetBuilder::Result built = std::move(builder).build();
+  KeySetBuilder builder;
+  builder.reserve(load.keys.size());
+  for (LoadedKey& key : load.keys) builder.add({std::move(key.id), std::move(key.peer), key.digest});
+  KeySetBuilder::Result built =
+      std::move(builder).build([&](std::size_t i) { return load.describe(load.keys[i]); });
   for (Problem& problem : built.problems) result.problems.push_back(std::move(problem));
   if (result.problems.empty() && built.keys && built.keys->size() == 0) {
     const std::string where = config.path.empty() ? "built-in config" : config.path;

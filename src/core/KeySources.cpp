@@ -17,13 +17,15 @@ constexpr std::size_t kMaxKeyFileBytes = 16384;
 constexpr std::size_t kMaxEnvFileBytes = 16u << 20;
 
 // Validates one key text and, if good, records its digest. The text itself goes no further.
-void acceptKeyText(std::string_view text, const std::string& id, const std::string& peer,
-                   std::string keySource, const std::string& problemSource, SourceLoad& out) {
+// `problemSource` is only called when there is a problem to report.
+template <class DescribeProblem>
+void acceptKeyText(std::string_view text, const std::string& id, const std::string& peer, std::uint32_t origin,
+                   std::uint32_t line, DescribeProblem&& problemSource, SourceLoad& out) {
   if (std::string_view problem = keyTextProblem(text); !problem.empty()) {
-    out.problems.push_back({problemSource, id, std::string(problem)});
+    out.problems.push_back({problemSource(), id, std::string(problem)});
     return;
   }
-  out.keys.push_back({id, peer, sha256(text), std::move(keySource)});
+  out.keys.push_back({id, peer, sha256(text), origin, line});
 }
 
 std::string_view trimLeft(std::string_view s) {
@@ -40,6 +42,17 @@ std::string_view unquote(std::string_view value) {
 }
 
 }  // namespace
+
+std::uint32_t SourceLoad::addOrigin(std::string description) {
+  origins.push_back(std::move(description));
+  return static_cast<std::uint32_t>(origins.size() - 1);
+}
+
+std::string SourceLoad::describe(const LoadedKey& key) const {
+  std::string text = origins.at(key.origin);
+  if (key.line > 0) text += " line " + std::to_string(key.line);
+  return text;
+}
 
 EnvLookup processEnvironment() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -59,7 +72,7 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
         out.problems.push_back({source, decl.id, "is not set"});
         return;
       }
-      acceptKeyText(*value, decl.id, decl.peer, source, source, out);
+      acceptKeyText(*value, decl.id, decl.peer, out.addOrigin(source), 0, [&] { return source; }, out);
       std::fill(value->begin(), value->end(), '\0');
       return;
     }
@@ -70,16 +83,16 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
         out.problems.push_back({source, decl.id, read.problem});
         return;
       }
-      acceptKeyText(withoutTrailingNewline(read.content.view()), decl.id, decl.peer, source, source, out);
+      acceptKeyText(withoutTrailingNewline(read.content.view()), decl.id, decl.peer, out.addOrigin(source), 0,
+                    [&] { return source; }, out);
       return;
     }
     case KeyOrigin::Sha256: {
-      const std::string source =
-          (configPath.empty() ? std::string("built-in config") : configPath) + " line " + std::to_string(decl.line);
+      const std::string source = configPath.empty() ? std::string("built-in config") : configPath;
       if (auto digest = digestFromHex(decl.ref)) {
-        out.keys.push_back({decl.id, decl.peer, *digest, source});
+        out.keys.push_back({decl.id, decl.peer, *digest, out.addOrigin(source), static_cast<std::uint32_t>(decl.line)});
       } else {
-        out.problems.push_back({source, decl.id, "sha256 must be 64 hex digits"});
+        out.problems.push_back({source + " line " + std::to_string(decl.line), decl.id, "sha256 must be 64 hex digits"});
       }
       return;
     }
@@ -119,7 +132,8 @@ void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out) {
       out.problems.push_back({source, name, read.problem});
       continue;
     }
-    acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, "file " + path, source, out);
+    acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, out.addOrigin("file " + path), 0,
+                  [&] { return source; }, out);
   }
 }
 
@@ -130,6 +144,7 @@ void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out) {
     out.problems.push_back({source, "", read.problem});
     return;
   }
+  const std::uint32_t origin = out.addOrigin(source);
   std::vector<bool> found(decl.names.size(), false);
   std::size_t keysBefore = out.keys.size();
   std::size_t problemsBefore = out.problems.size();
@@ -143,10 +158,10 @@ void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out) {
     if (line.empty() || line.front() == '#') continue;
     if (line.substr(0, 7) == "export ") line = trimLeft(line.substr(7));
 
-    const std::string where = source + " line " + std::to_string(lineNo);
+    auto where = [&] { return source + " line " + std::to_string(lineNo); };
     std::size_t eq = line.find('=');
     if (eq == std::string_view::npos || !isValidEnvName(line.substr(0, eq))) {
-      out.problems.push_back({where, "", "is not a NAME=VALUE line"});
+      out.problems.push_back({where(), "", "is not a NAME=VALUE line"});
       continue;
     }
     const std::string name(line.substr(0, eq));
@@ -156,10 +171,10 @@ void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out) {
       found[static_cast<std::size_t>(it - decl.names.begin())] = true;
     }
     if (!isValidName(name)) {
-      out.problems.push_back({where, "", "has a name that is not a valid key id (it must start with a letter or digit)"});
+      out.problems.push_back({where(), "", "has a name that is not a valid key id (it must start with a letter or digit)"});
       continue;
     }
-    acceptKeyText(unquote(line.substr(eq + 1)), name, decl.peer, where, where, out);
+    acceptKeyText(unquote(line.substr(eq + 1)), name, decl.peer, origin, static_cast<std::uint32_t>(lineNo), where, out);
   }
   for (std::size_t i = 0; i < decl.names.size(); ++i) {
     if (!found[i]) out.problems.push_back({source, decl.names[i], "does not define a variable listed in names"});

@@ -15,19 +15,18 @@ std::string_view keyTextProblem(std::string_view text) {
     // The usual cause: `openssl rand -base64 N` wraps its output at 64 columns for N > 48.
     return "contains a line break (use `keygen`, or `openssl rand -base64 -A`, for one line)";
   }
-  Base64Decoded decoded = base64DecodeStrict(text);
-  if (!decoded.ok) return decoded.problem;
-
+  // On the stack: no heap copy of the key's bytes is ever made (or left behind).
+  unsigned char bytes[kMaxKeyBytes];
   std::string_view problem;
-  const auto& bytes = decoded.bytes;
-  if (bytes.size() < kMinKeyBytes) {
+  std::size_t size = base64DecodeStrictInto(text, bytes, sizeof bytes, problem);
+  if (!problem.empty()) {
+    if (problem == "is too long") problem = "is too long (more than 1024 bytes once decoded)";
+  } else if (size < kMinKeyBytes) {
     problem = "is too short (fewer than 32 bytes once decoded)";
-  } else if (bytes.size() > kMaxKeyBytes) {
-    problem = "is too long (more than 1024 bytes once decoded)";
-  } else if (std::all_of(bytes.begin(), bytes.end(), [&](unsigned char b) { return b == bytes[0]; })) {
+  } else if (std::all_of(bytes, bytes + size, [&](unsigned char b) { return b == bytes[0]; })) {
     problem = "is not random (every decoded byte has the same value)";
   }
-  OPENSSL_cleanse(decoded.bytes.data(), decoded.bytes.size());
+  OPENSSL_cleanse(bytes, size);
   return problem;
 }
 

@@ -11,7 +11,7 @@ Reloader::Reloader(std::string configPath, EnvLookup env) : configPath_(std::mov
   status_.startedUnixMs = unixMillisNow();
 }
 
-Reloader::Loaded Reloader::load() const {
+Reloader::Loaded Reloader::load(bool withListing) const {
   Loaded loaded;
   ReloadOutcome& outcome = loaded.outcome;
   auto started = std::chrono::steady_clock::now();
@@ -20,7 +20,7 @@ Reloader::Loaded Reloader::load() const {
     if (!parsed.config) {
       for (std::string& error : parsed.errors) outcome.problems.push_back({"config", "", std::move(error), ""});
     } else {
-      KeyLoadResult keys = loadKeys(*parsed.config, env_);
+      KeyLoadResult keys = loadKeys(*parsed.config, env_, withListing);
       outcome.problems = std::move(keys.problems);
       outcome.listing = std::move(keys.listing);
       outcome.config = std::move(parsed.config);
@@ -40,11 +40,11 @@ Reloader::Loaded Reloader::load() const {
   return loaded;
 }
 
-ReloadOutcome Reloader::check() const { return load().outcome; }
+ReloadOutcome Reloader::check() const { return load(true).outcome; }
 
 ReloadOutcome Reloader::reload() {
   std::lock_guard<std::mutex> lock(mutex_);
-  Loaded loaded = load();
+  Loaded loaded = load(false);
   ReloadOutcome& outcome = loaded.outcome;
   status_.lastAttemptUnixMs = unixMillisNow();
   status_.lastOk = outcome.ok;
