@@ -10,7 +10,8 @@ namespace keyward {
 
 class ApiHandler : public RequestHandler {
  public:
-  explicit ApiHandler(const Reloader& reloader);
+  // `server` (may be null) supplies the connection counters shown in /v1/status.
+  ApiHandler(const Reloader& reloader, const HttpServer* server);
   void handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) override;
 
  private:
@@ -19,6 +20,7 @@ class ApiHandler : public RequestHandler {
   void status(ResponseWriter& response);
 
   const Reloader& reloader_;
+  const HttpServer* server_;
   SnapshotReader<KeySet> keys_;
   std::string body_;  // reused between requests
 };

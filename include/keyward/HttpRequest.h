@@ -28,6 +28,8 @@ struct HttpRequest {
   std::array<HeaderField, kMaxHeaderCountLimit> headers;
 
   bool isHead() const { return method == "HEAD"; }
+  // The first field named `lowerName` (given in lower case), or nullptr.
+  const HeaderField* findHeader(std::string_view lowerName) const;
 };
 
 // ASCII case-insensitive equality; `lower` must already be lower case.
@@ -39,6 +41,13 @@ inline bool equalsLower(std::string_view text, std::string_view lower) {
     if (c != lower[i]) return false;
   }
   return true;
+}
+
+inline const HeaderField* HttpRequest::findHeader(std::string_view lowerName) const {
+  for (std::size_t i = 0; i < headerCount; ++i) {
+    if (equalsLower(headers[i].name, lowerName)) return &headers[i];
+  }
+  return nullptr;
 }
 
 }  // namespace keyward

@@ -22,7 +22,7 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
 constexpr const char* kUsage =
-    "usage: keygen [--bytes N] [--url] [--env NAME] [--out PATH [--force]] [--sha256]\n"
+    "usage: keygen [--bytes N] [--url] [--env NAME] [--out PATH [--force]] [--sha256] [--count N]\n"
     "       keygen check         < key    exit 0 if keyward accepts the key, else 1 and why\n"
     "       keygen fingerprint   < key    print the key's short fingerprint\n"
     "       keygen sha256        < key    print the 'sha256:' line for keyward.yaml\n"
@@ -32,7 +32,8 @@ constexpr const char* kUsage =
     "  --env NAME   print NAME=<key> (an env file line)\n"
     "  --out PATH   write the key to PATH (mode 0600, atomically) and print only its fingerprint\n"
     "  --force      with --out, replace an existing file\n"
-    "  --sha256     also print the 'sha256: <hex>' line for keyward.yaml\n";
+    "  --sha256     also print the 'sha256: <hex>' line for keyward.yaml\n"
+    "  --count N    print N keys, one per line (with --env: NAME_1=..., NAME_2=...); not with --out\n";
 
 int usageError(const std::string& message) {
   std::cerr << "keygen: " << message << "\n" << kUsage;
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
   }
 
   std::size_t bytes = 32;
+  unsigned long count = 0;
   bool url = false, force = false, withDigest = false;
   std::string envName, outPath;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -116,6 +118,13 @@ int main(int argc, char** argv) {
         return usageError("--bytes must be a whole number from 32 to 1024");
       }
       bytes = static_cast<std::size_t>(n);
+    } else if (arg == "--count") {
+      const std::string* v = value();
+      char* end = nullptr;
+      count = v ? std::strtoul(v->c_str(), &end, 10) : 0;
+      if (!v || v->empty() || *end != '\0' || (*v)[0] == '-' || count < 1 || count > 10000000) {
+        return usageError("--count must be a whole number from 1 to 10000000");
+      }
     } else if (arg == "--url") {
       url = true;
     } else if (arg == "--env") {
@@ -135,10 +144,34 @@ int main(int argc, char** argv) {
     }
   }
   if (force && outPath.empty()) return usageError("--force only makes sense with --out");
+  const auto alphabet = url ? keyward::Base64Alphabet::Url : keyward::Base64Alphabet::Standard;
+  if (count > 0) {
+    if (!outPath.empty()) return usageError("--count writes to standard output; it cannot be used with --out");
+    try {
+      std::string lines;
+      for (unsigned long i = 1; i <= count; ++i) {
+        std::string key = keyward::generateKey(bytes, alphabet);
+        if (!envName.empty()) lines += envName + "_" + std::to_string(i) + "=";
+        lines += key;
+        if (withDigest) lines += " sha256:" + keyward::toHex(keyward::sha256(key));
+        lines += '\n';
+        std::fill(key.begin(), key.end(), '\0');
+        if (lines.size() > 65536 || i == count) {
+          std::cout << lines;
+          std::fill(lines.begin(), lines.end(), '\0');
+          lines.clear();
+        }
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "keygen: " << e.what() << "\n";
+      return kExitFailed;
+    }
+    return std::cout.good() ? kExitOk : kExitFailed;
+  }
 
   std::string key;
   try {
-    key = keyward::generateKey(bytes, url ? keyward::Base64Alphabet::Url : keyward::Base64Alphabet::Standard);
+    key = keyward::generateKey(bytes, alphabet);
   } catch (const std::exception& e) {
     std::cerr << "keygen: " << e.what() << "\n";
     return kExitFailed;

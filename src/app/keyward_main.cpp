@@ -17,6 +17,7 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -29,6 +30,8 @@
 
 namespace keyward {
 namespace {
+
+const auto kProcessStart = std::chrono::steady_clock::now();
 
 // Exit codes (documented in README).
 constexpr int kExitOk = 0;
@@ -181,8 +184,11 @@ class KeywardApp : public Poco::Util::Application {
     options.workers = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
     options.limits = config.limits;
     options.shutdownTimeout = config.shutdownTimeout;
-    HttpServer server({listener.impl()->sockfd()}, options,
-                      [&reloader](unsigned) { return std::make_unique<ApiHandler>(reloader); });
+    HttpServer* serverPtr = nullptr;
+    HttpServer server({listener.impl()->sockfd()}, options, [&reloader, &serverPtr](unsigned) {
+      return std::make_unique<ApiHandler>(reloader, serverPtr);
+    });
+    serverPtr = &server;
     try {
       server.start();
     } catch (const std::exception& e) {
@@ -196,7 +202,8 @@ class KeywardApp : public Poco::Util::Application {
                {"workers", options.workers},
                {"keys", first.keyCount},
                {"generation", first.generation},
-               {"load_ms", first.millis}});
+               {"load_ms", first.millis},
+               {"startup_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - kProcessStart).count()}});
 
     sigset_t signals = handledSignals();
     // A reload frees the old key set once every loop has moved on (within a second); then

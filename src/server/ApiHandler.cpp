@@ -14,11 +14,20 @@ bool isVerifyPath(std::string_view path) {
   return path.substr(0, kVerify.size()) == kVerify && (path.size() == kVerify.size() || path[kVerify.size()] == '/');
 }
 
+// nginx auth_request reads only the head of keyward's answer, and keeps its upstream
+// connection alive only when there is no body to skip; it is recognised by the
+// X-Original-URI / X-Original-Method headers its documented config sets.
+bool wantsHeadersOnly(const HttpRequest& request) {
+  return request.findHeader("x-original-uri") || request.findHeader("x-original-method");
+}
+
 // The one way a verify request is refused: fixed body, no detail about the key.
-void deny(ResponseWriter& response, int status, std::string_view code) {
+void deny(ResponseWriter& response, int status, std::string_view code, bool headersOnly) {
   response.status(status);
   if (status == 401) response.header("WWW-Authenticate", "ApiKey realm=\"keyward\"");
   response.header("Cache-Control", "no-store");
+  response.header("X-Keyward-Code", code);
+  if (headersOnly) return response.finish(kJson, {});
   std::string body = "{\"valid\":false,\"code\":\"";
   body += code;
   body += "\"}";
@@ -27,7 +36,8 @@ void deny(ResponseWriter& response, int status, std::string_view code) {
 
 }  // namespace
 
-ApiHandler::ApiHandler(const Reloader& reloader) : reloader_(reloader), keys_(reloader.keys()) {}
+ApiHandler::ApiHandler(const Reloader& reloader, const HttpServer* server)
+    : reloader_(reloader), server_(server), keys_(reloader.keys()) {}
 
 void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
   const std::string_view path = request.path;
@@ -46,18 +56,20 @@ void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, Re
 
 void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
   Decision decision = verifyRequest(request, keys_.get());
+  const bool headersOnly = wantsHeadersOnly(request);
   if (!decision.allowed) {
     if (Log::enabled(LogLevel::Debug)) {
       Log::write(LogLevel::Debug, "deny", "request denied",
                  {{"code", decision.code}, {"client", client.text()}, {"path", request.path}});
     }
-    return deny(response, decision.status, decision.code);
+    return deny(response, decision.status, decision.code, headersOnly);
   }
   const KeyEntry& key = *decision.key;
   response.status(200);
   response.header("Cache-Control", "no-store");
   response.header("X-Keyward-Key-Id", key.id);
   response.header("X-Keyward-Peer", key.peer);
+  if (headersOnly) return response.finish(kJson, {});
   body_.assign("{\"valid\":true,\"key_id\":");
   appendJsonString(body_, key.id);
   body_ += ",\"peer\":";
@@ -92,7 +104,16 @@ void ApiHandler::status(ResponseWriter& response) {
     if (i) body += ',';
     appendJsonString(body, s.lastErrors[i]);
   }
-  body += "]}}";
+  body += "]}";
+  if (server_) {
+    ServerStats stats = server_->stats();
+    body += ",\"connections\":{\"accepted\":" + std::to_string(stats.connectionsAccepted) +
+            ",\"active\":" + std::to_string(stats.connectionsActive) +
+            ",\"refused\":" + std::to_string(stats.connectionsRefused) +
+            ",\"timed_out\":" + std::to_string(stats.timeouts) + "}";
+    body += ",\"requests\":" + std::to_string(stats.requests);
+  }
+  body += "}";
   response.status(200);
   response.header("Cache-Control", "no-store");
   response.finish(kJson, body);
