@@ -1,12 +1,13 @@
 # Shared helpers for the benchmark scripts (sourced, not run). Loopback only.
 
-# N distinct TCP ports on 127.0.0.1 that nothing listens on now, one per line.
+# N distinct TCP ports on 127.0.0.1 that nothing listens on now, one per line. Chosen
+# below Linux's ephemeral range (32768+), where client sockets take their local ports.
 free_ports() {
   local -a chosen=()
   local port
   for _ in $(seq 1 500); do
     ((${#chosen[@]} < $1)) || break
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % 22000))
     [[ " ${chosen[*]} " == *" $port "* ]] && continue
     (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && continue
     chosen+=("$port")

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "keyward/Digest.h"
+#include "keyward/LargeAllocator.h"
 #include "keyward/Problem.h"
 
 namespace keyward {
@@ -20,6 +21,8 @@ struct KeyEntry {
   Digest digest;
 };
 
+using KeyEntries = std::vector<KeyEntry, LargeAllocator<KeyEntry>>;
+
 class KeySet {
  public:
   // The key whose text hashes to `digest`, or nullptr. Lookup is by digest; the final
@@ -27,7 +30,7 @@ class KeySet {
   const KeyEntry* find(const Digest& digest) const noexcept;
   const KeyEntry* findById(std::string_view id) const noexcept;
   std::size_t size() const noexcept { return entries_.size(); }
-  const std::vector<KeyEntry>& entries() const noexcept { return entries_; }
+  const KeyEntries& entries() const noexcept { return entries_; }
 
   KeySet(const KeySet&) = delete;  // byId_ points into entries_
   KeySet& operator=(const KeySet&) = delete;
@@ -47,15 +50,16 @@ class KeySet {
   static std::uint32_t tagOf(const Digest& d) noexcept;
   static std::size_t hashId(std::string_view id) noexcept;
 
-  std::vector<KeyEntry> entries_;
-  std::vector<Slot> byDigest_;
-  std::vector<Slot> byId_;
+  KeyEntries entries_;
+  std::vector<Slot, LargeAllocator<Slot>> byDigest_;
+  std::vector<Slot, LargeAllocator<Slot>> byId_;
   std::size_t mask_ = 0;  // both tables have the same power-of-two size
 };
 
 class KeySetBuilder {
  public:
-  void reserve(std::size_t n) { entries_.reserve(n); }
+  KeySetBuilder() = default;
+  explicit KeySetBuilder(KeyEntries entries) : entries_(std::move(entries)) {}
   void add(KeyEntry entry) { entries_.push_back(std::move(entry)); }
 
   struct Result {
@@ -67,7 +71,7 @@ class KeySetBuilder {
   Result build(const std::function<std::string(std::size_t)>& describeSource) &&;
 
  private:
-  std::vector<KeyEntry> entries_;
+  KeyEntries entries_;
 };
 
 }  // namespace keyward

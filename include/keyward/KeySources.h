@@ -11,6 +11,7 @@
 
 #include "keyward/Config.h"
 #include "keyward/Digest.h"
+#include "keyward/KeySet.h"
 #include "keyward/Problem.h"
 
 namespace keyward {
@@ -20,24 +21,25 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // The process environment.
 EnvLookup processEnvironment();
 
-struct LoadedKey {
-  std::string id;
-  std::string peer;
-  Digest digest;
-  std::uint32_t origin = 0;  // index into SourceLoad::origins
-  std::uint32_t line = 0;    // line within that origin, 0 if none
+// Where one loaded key came from: an index into SourceLoad::origins and a line (0 if none).
+struct KeyPlace {
+  std::uint32_t origin = 0;
+  std::uint32_t line = 0;
 };
 
-// Keys read so far. Where each came from is kept compactly (an origin index and a line)
-// because a reload of 100,000 keys must not allocate a description string per key.
+// Keys read so far, already in the form the KeySet keeps (moved into it, not copied).
+// Where each came from is kept compactly because a reload of 100,000 keys must not
+// allocate a description string per key.
 struct SourceLoad {
   std::vector<std::string> origins;  // "env WORKER_API_KEY", "env file /etc/keyward/keys.env", ...
-  std::vector<LoadedKey> keys;
+  KeyEntries keys;
+  std::vector<KeyPlace, LargeAllocator<KeyPlace>> places;  // parallel to keys
   std::vector<Problem> problems;
 
   std::uint32_t addOrigin(std::string description);
-  // "env file /etc/keyward/keys.env line 3", "file /run/secrets/api_key", ...
-  std::string describe(const LoadedKey& key) const;
+  void addKey(KeyEntry key, KeyPlace place);
+  // Where keys[index] came from: "env file /etc/keyward/keys.env line 3", "file /run/...".
+  std::string describe(std::size_t index) const;
 };
 
 void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env,

@@ -3,7 +3,6 @@
 // reallocates, so no stale copy of a secret is left behind in freed heap memory.
 
 #include <cstddef>
-#include <memory>
 #include <string_view>
 
 namespace keyward {
@@ -18,15 +17,17 @@ class SecretBuffer {
   SecretBuffer(const SecretBuffer&) = delete;
   SecretBuffer& operator=(const SecretBuffer&) = delete;
 
-  char* data() { return data_.get(); }
+  char* data() { return data_; }
   std::size_t capacity() const { return capacity_; }
   std::size_t size() const { return size_; }
   void setSize(std::size_t size) { size_ = size < capacity_ ? size : capacity_; }
-  std::string_view view() const { return {data_.get(), size_}; }
+  std::string_view view() const { return {data_, size_}; }
   void wipe();
 
  private:
-  std::unique_ptr<char[]> data_;
+  void release();
+
+  char* data_ = nullptr;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
 };

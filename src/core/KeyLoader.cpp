@@ -11,15 +11,13 @@ KeyLoadResult loadKeys(const Config& config, const EnvLookup& env, bool withList
   KeyLoadResult result;
   result.problems = std::move(load.problems);
   if (withListing) {
-    for (const LoadedKey& key : load.keys) {
-      result.listing.push_back({key.id, key.peer, fingerprint(key.digest), load.describe(key)});
+    for (std::size_t i = 0; i < load.keys.size(); ++i) {
+      const KeyEntry& key = load.keys[i];
+      result.listing.push_back({key.id, key.peer, fingerprint(key.digest), load.describe(i)});
     }
   }
-  KeySetBuilder builder;
-  builder.reserve(load.keys.size());
-  for (LoadedKey& key : load.keys) builder.add({std::move(key.id), std::move(key.peer), key.digest});
   KeySetBuilder::Result built =
-      std::move(builder).build([&](std::size_t i) { return load.describe(load.keys[i]); });
+      KeySetBuilder(std::move(load.keys)).build([&](std::size_t i) { return load.describe(i); });
   for (Problem& problem : built.problems) result.problems.push_back(std::move(problem));
   if (result.problems.empty() && built.keys && built.keys->size() == 0) {
     const std::string where = config.path.empty() ? "built-in config" : config.path;

@@ -25,7 +25,7 @@ void acceptKeyText(std::string_view text, const std::string& id, const std::stri
     out.problems.push_back({problemSource(), id, std::string(problem)});
     return;
   }
-  out.keys.push_back({id, peer, sha256(text), origin, line});
+  out.addKey({id, peer, sha256(text)}, {origin, line});
 }
 
 std::string_view trimLeft(std::string_view s) {
@@ -48,9 +48,15 @@ std::uint32_t SourceLoad::addOrigin(std::string description) {
   return static_cast<std::uint32_t>(origins.size() - 1);
 }
 
-std::string SourceLoad::describe(const LoadedKey& key) const {
-  std::string text = origins.at(key.origin);
-  if (key.line > 0) text += " line " + std::to_string(key.line);
+void SourceLoad::addKey(KeyEntry key, KeyPlace place) {
+  keys.push_back(std::move(key));
+  places.push_back(place);
+}
+
+std::string SourceLoad::describe(std::size_t index) const {
+  const KeyPlace& place = places.at(index);
+  std::string text = origins.at(place.origin);
+  if (place.line > 0) text += " line " + std::to_string(place.line);
   return text;
 }
 
@@ -90,7 +96,7 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
     case KeyOrigin::Sha256: {
       const std::string source = configPath.empty() ? std::string("built-in config") : configPath;
       if (auto digest = digestFromHex(decl.ref)) {
-        out.keys.push_back({decl.id, decl.peer, *digest, out.addOrigin(source), static_cast<std::uint32_t>(decl.line)});
+        out.addKey({decl.id, decl.peer, *digest}, {out.addOrigin(source), static_cast<std::uint32_t>(decl.line)});
       } else {
         out.problems.push_back({source + " line " + std::to_string(decl.line), decl.id, "sha256 must be 64 hex digits"});
       }
@@ -145,6 +151,13 @@ void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out) {
     return;
   }
   const std::uint32_t origin = out.addOrigin(source);
+  if (decl.names.empty()) {
+    // One key per line, nearly always: size the vectors once instead of regrowing them.
+    std::string_view all = read.content.view();
+    std::size_t lines = static_cast<std::size_t>(std::count(all.begin(), all.end(), '\n')) + 1;
+    out.keys.reserve(out.keys.size() + lines);
+    out.places.reserve(out.places.size() + lines);
+  }
   std::vector<bool> found(decl.names.size(), false);
   std::size_t keysBefore = out.keys.size();
   std::size_t problemsBefore = out.problems.size();

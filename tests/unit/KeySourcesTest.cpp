@@ -57,7 +57,7 @@ TEST(EnvSource, ReadsAValidKeyAsItsDigest) {
   EXPECT_EQ(load.keys[0].id, "w1");
   EXPECT_EQ(load.keys[0].peer, "worker");
   EXPECT_EQ(load.keys[0].digest, sha256(key));
-  EXPECT_EQ(load.describe(load.keys[0]), "env WORKER_API_KEY");
+  EXPECT_EQ(load.describe(0), "env WORKER_API_KEY");
 }
 
 TEST(EnvSource, NamesTheVariableAndNeverTheKey) {
@@ -160,7 +160,7 @@ TEST(DigestSource, TakesTheSha256FromConfig) {
   loadKeyDecl(decl, "/etc/k.yaml", envOf({}), load);
   ASSERT_EQ(load.keys.size(), 1u);
   EXPECT_EQ(load.keys[0].digest, sha256("some key"));
-  EXPECT_EQ(load.describe(load.keys[0]), "/etc/k.yaml line 7");
+  EXPECT_EQ(load.describe(0), "/etc/k.yaml line 7");
 }
 
 TEST(KeyDirectory, EveryVisibleFileIsAKeyNamedAfterIt) {
@@ -223,7 +223,7 @@ TEST(EnvFile, ReadsNameValueLines) {
   EXPECT_EQ(load.keys[0].digest, sha256(a));
   EXPECT_EQ(load.keys[1].digest, sha256(b));
   EXPECT_EQ(load.keys[2].digest, sha256(c));
-  EXPECT_EQ(load.describe(load.keys[1]), "env file " + path + " line 4");
+  EXPECT_EQ(load.describe(1), "env file " + path + " line 4");
 }
 
 TEST(EnvFile, NamesSelectsVariablesAndMissingOnesAreErrors) {
