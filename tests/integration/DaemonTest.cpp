@@ -142,6 +142,43 @@ TEST(Daemon, VerifiesValidInvalidMissingAndAmbiguousCredentials) {
   expectNoKeyIn(kw.output(), {worker, api, unknown});
 }
 
+TEST(Daemon, ProxySubrequestsGetHeadersOnlyAnswersOnOneKeepAliveConnection) {
+  // nginx auth_request discards the body of the answer, and keeps its upstream connection
+  // only when the answer has none: with X-Original-* headers keyward sends Content-Length 0
+  // and the verdict in headers.
+  std::string worker = newKey();
+  Keyward kw("keys:\n  - { id: worker-1, peer: worker, env: WORKER_API_KEY }\n", {{"WORKER_API_KEY", worker}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+
+  auto accepted = [&] {
+    std::smatch m;
+    std::string s = kw.status();
+    return std::regex_search(s, m, std::regex("\"accepted\":([0-9]+)")) ? std::stoi(m[1]) : -1;
+  };
+  const int acceptedBefore = accepted();
+  HttpConnection conn(kw.port());
+  ASSERT_TRUE(conn.connected());
+  for (int round = 0; round < 3; ++round) {
+    auto ok = conn.request("GET", "/v1/verify",
+                           {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}, {"X-API-Key", worker}});
+    ASSERT_TRUE(ok) << round;
+    EXPECT_EQ(ok->status, 200);
+    EXPECT_EQ(ok->header("content-length"), "0");
+    EXPECT_EQ(ok->body, "");
+    EXPECT_EQ(ok->header("x-keyward-key-id"), "worker-1");
+    EXPECT_EQ(ok->header("x-keyward-peer"), "worker");
+
+    auto denied = conn.request("GET", "/v1/verify", {{"X-Original-URI", "/runs/1"}, {"X-API-Key", newKey()}});
+    ASSERT_TRUE(denied) << round;
+    EXPECT_EQ(denied->status, 401);
+    EXPECT_EQ(denied->header("content-length"), "0");
+    EXPECT_EQ(denied->header("x-keyward-code"), "INVALID_KEY");
+    EXPECT_EQ(denied->header("www-authenticate"), "ApiKey realm=\"keyward\"");
+  }
+  // One connection carried all six answers (the other accept is this status request).
+  EXPECT_EQ(accepted(), acceptedBefore + 2);
+}
+
 TEST(Daemon, HealthReadinessAndStatus) {
   std::string key = newKey();
   Keyward kw("keys:\n  - { id: a, env: K }\n", {{"K", key}});
