@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "keyward/KeyPolicy.h"
+
 namespace keyward {
 
 using Millis = std::chrono::milliseconds;
@@ -35,6 +37,7 @@ struct KeyDecl {
   std::string ref;  // variable name, file path or 64 hex digits
   bool checkPermissions = true;
   int line = 0;     // in the config file, for error messages
+  KeyPolicy policy;
 };
 
 // One entry of `key_dirs:`: every regular, non-hidden file is a key named after the file.
@@ -43,6 +46,7 @@ struct KeyDirDecl {
   std::string peer;
   bool checkPermissions = true;
   int line = 0;
+  KeyPolicy policy;  // shared by every key in the directory
 };
 
 // One entry of `env_files:`: NAME=VALUE lines, each a key with id NAME.
@@ -51,6 +55,16 @@ struct EnvFileDecl {
   std::string peer;
   std::vector<std::string> names;  // if set, only these variables are keys
   bool checkPermissions = true;
+  int line = 0;
+  KeyPolicy policy;  // shared by every key in the file
+};
+
+// One entry of `routes:`: requests whose original method and path match need `scope`.
+// `path` is a pattern: `*` matches within one path segment, `**` matches any rest.
+struct RouteRule {
+  std::vector<std::string> methods;  // upper case; empty = any method
+  std::string path;
+  std::string scope;
   int line = 0;
 };
 
@@ -63,6 +77,11 @@ struct Config {
   std::vector<KeyDecl> keys;
   std::vector<KeyDirDecl> keyDirs;
   std::vector<EnvFileDecl> envFiles;
+  std::vector<RouteRule> routes;
+  Millis expiryWarning{7LL * 24 * 3600 * 1000};  // keys expiring sooner are reported
+  std::string stateDir;                             // usage and revocations; empty = not kept
+  Millis stateInterval{10000};                      // how often changed state is written
+  std::size_t recentCalls = 20;                     // per-key ring of recent calls
 };
 
 inline constexpr const char* kDefaultPeer = "default";

@@ -7,6 +7,8 @@
 // clients starve everyone else, and it cannot reach the throughput bar (see README,
 // Performance). Poco still provides the sockets' creation and addresses.
 
+#include <array>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -27,6 +29,8 @@ struct ClientInfo {
   sockaddr_storage address{};
   socklen_t length = 0;
   std::string text() const;  // "127.0.0.1:50123", "[::1]:50123" or "unix"
+  // The address alone ("127.0.0.1", "::1", "unix"), written into `buffer`; no allocation.
+  std::string_view host(std::array<char, INET6_ADDRSTRLEN>& buffer) const;
 };
 
 // Answers requests. One instance per event loop, used only on that loop's thread.

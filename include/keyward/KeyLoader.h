@@ -17,6 +17,7 @@ struct KeyListing {
   std::string peer;
   std::string fingerprint;
   std::string source;
+  std::shared_ptr<const KeyPolicy> policy;
 };
 
 struct KeyLoadResult {
@@ -25,6 +26,18 @@ struct KeyLoadResult {
   std::vector<KeyListing> listing;      // with `withListing`: every key read, for --check-config
 };
 
-KeyLoadResult loadKeys(const Config& config, const EnvLookup& env, bool withListing = false);
+// `revoked`: digests revoked earlier (the state file's list); `nowMs` stamps new revocations.
+KeyLoadResult loadKeys(const Config& config, const EnvLookup& env, bool withListing = false,
+                       std::vector<RevokedKey> revoked = {}, std::int64_t nowMs = 0);
+
+// The configured routes and settings that are swapped in with the keys.
+AccessRules accessRulesOf(const Config& config);
+
+struct ExpiringKey {
+  std::string id;
+  std::int64_t expiresMs;
+};
+// Keys usable now that expire within the set's warning window, soonest first.
+std::vector<ExpiringKey> expiringKeys(const KeySet& keys, std::int64_t nowMs);
 
 }  // namespace keyward

@@ -9,9 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "keyward/Config.h"
 #include "keyward/Digest.h"
+#include "keyward/KeyPolicy.h"
 #include "keyward/LargeAllocator.h"
 #include "keyward/Problem.h"
+#include "keyward/UsageStore.h"
 
 namespace keyward {
 
@@ -19,6 +22,19 @@ struct KeyEntry {
   std::string id;
   std::string peer;
   Digest digest;
+  std::shared_ptr<const KeyPolicy> policy;  // null: active, no scopes, no time limits
+  bool revoked = false;                     // config says revoked, or on the revocation list
+  // This key's usage record, looked up by id on the key's first use in this generation
+  // (access with std::atomic_ref: several event loops may fill it at once).
+  mutable KeyUsage* usage = nullptr;
+
+  const KeyPolicy& rules() const;
+};
+
+// Settings that travel with a key set, so that one reload swaps them all at once.
+struct AccessRules {
+  std::vector<RouteRule> routes;
+  std::int64_t expiryWarningMs = 7LL * 24 * 3600 * 1000;
 };
 
 using KeyEntries = std::vector<KeyEntry, LargeAllocator<KeyEntry>>;
@@ -31,6 +47,11 @@ class KeySet {
   const KeyEntry* findById(std::string_view id) const noexcept;
   std::size_t size() const noexcept { return entries_.size(); }
   const KeyEntries& entries() const noexcept { return entries_; }
+  // A digest on the revocation list that is not (or no longer) a configured key.
+  const RevokedKey* findRevoked(const Digest& digest) const noexcept;
+  // Every revoked digest: the list given to the builder plus keys the config revokes.
+  const std::vector<RevokedKey>& revoked() const noexcept { return revoked_; }
+  const AccessRules& rules() const noexcept { return rules_; }
 
   KeySet(const KeySet&) = delete;  // byId_ points into entries_
   KeySet& operator=(const KeySet&) = delete;
@@ -54,6 +75,8 @@ class KeySet {
   std::vector<Slot, LargeAllocator<Slot>> byDigest_;
   std::vector<Slot, LargeAllocator<Slot>> byId_;
   std::size_t mask_ = 0;  // both tables have the same power-of-two size
+  std::vector<RevokedKey> revoked_;  // sorted by digest
+  AccessRules rules_;
 };
 
 class KeySetBuilder {
@@ -61,6 +84,9 @@ class KeySetBuilder {
   KeySetBuilder() = default;
   explicit KeySetBuilder(KeyEntries entries) : entries_(std::move(entries)) {}
   void add(KeyEntry entry) { entries_.push_back(std::move(entry)); }
+  void setRules(AccessRules rules) { rules_ = std::move(rules); }
+  // Digests revoked earlier (from the state file): refused even if a source brings them back.
+  void setRevoked(std::vector<RevokedKey> revoked) { revoked_ = std::move(revoked); }
 
   struct Result {
     std::shared_ptr<const KeySet> keys;  // null when `problems` is not empty
@@ -68,10 +94,13 @@ class KeySetBuilder {
   };
   // `describeSource(i)` says where the i-th added key came from ("env WORKER_API_KEY"); it
   // is called only to word a duplicate's problem.
-  Result build(const std::function<std::string(std::size_t)>& describeSource) &&;
+  // `nowMs` stamps keys revoked for the first time.
+  Result build(const std::function<std::string(std::size_t)>& describeSource, std::int64_t nowMs = 0) &&;
 
  private:
   KeyEntries entries_;
+  AccessRules rules_;
+  std::vector<RevokedKey> revoked_;
 };
 
 }  // namespace keyward

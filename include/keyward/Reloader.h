@@ -42,7 +42,9 @@ struct ReloadOutcome {
 class Reloader {
  public:
   // `configPath` empty means the built-in default config.
-  Reloader(std::string configPath, EnvLookup env);
+  // `store` (may be null) holds the revocation list: applied to every load, and extended
+  // with the keys a published config revokes.
+  Reloader(std::string configPath, EnvLookup env, UsageStore* store = nullptr);
 
   // Loads config and keys; publishes on success. Never throws.
   ReloadOutcome reload();
@@ -63,6 +65,7 @@ class Reloader {
 
   std::string configPath_;
   EnvLookup env_;
+  UsageStore* store_;
   Published<KeySet> keys_;
   mutable std::mutex mutex_;  // serialises reload() and guards status_
   ReloadStatus status_;

@@ -1,6 +1,8 @@
 #pragma once
-// The verify decision: which key, if any, a request presents. Pure: no I/O, no clocks.
+// The verify decision: which key a request presents and whether it may be used now, for
+// this peer and scope. Pure: no I/O; the clock is a parameter (tests inject it).
 
+#include <cstdint>
 #include <string_view>
 
 #include "keyward/HttpRequest.h"
@@ -8,14 +10,26 @@
 
 namespace keyward {
 
+// What the caller demands of the key beyond being valid.
+struct Requirement {
+  std::string_view peer;        // from ?peer=; empty = any
+  std::string_view scope;       // from ?scope=; empty = none
+  std::string_view routeScope;  // from the route rule matching the original request
+};
+
 struct Decision {
   bool allowed = false;
   int status = 401;
-  std::string_view code;           // "MISSING_KEY", "INVALID_KEY", "AMBIGUOUS_KEY"; empty if allowed
-  const KeyEntry* key = nullptr;   // the matched key when allowed
+  std::string_view code;          // empty if allowed; see decideForKey() and verifyRequest()
+  const KeyEntry* key = nullptr;  // the presented key if it is configured (allowed or not)
 };
 
-// `keys` may be null (no key set loaded): every request is then denied.
-Decision verifyRequest(const HttpRequest& request, const KeySet* keys);
+// The checks on a known key, in order: REVOKED, SUSPENDED, NOT_YET_VALID, EXPIRED (401),
+// then WRONG_PEER, INSUFFICIENT_SCOPE (403).
+Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t nowMs);
+
+// Adds MISSING_KEY, AMBIGUOUS_KEY, INVALID_KEY and REVOKED for a revoked digest no longer
+// configured. `keys` may be null (no key set loaded): every request is then denied.
+Decision verifyRequest(const HttpRequest& request, const KeySet* keys, const Requirement& need, std::int64_t nowMs);
 
 }  // namespace keyward

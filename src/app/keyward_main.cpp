@@ -25,8 +25,12 @@
 #include "keyward/ApiHandler.h"
 #include "keyward/ConfigLoader.h"
 #include "keyward/HttpServer.h"
+#include "keyward/Json.h"
+#include "keyward/KeysCommand.h"
 #include "keyward/Log.h"
 #include "keyward/Reloader.h"
+#include "keyward/StateKeeper.h"
+#include "keyward/UsageStore.h"
 
 namespace keyward {
 namespace {
@@ -66,6 +70,36 @@ void raiseDescriptorLimit(std::size_t maxConnections) {
 
 void logProblems(const std::vector<Problem>& problems, std::string_view event) {
   for (const Problem& p : problems) Log::error(event, p.text(), {{"source", p.source}});
+}
+
+void logExpiringKeys(const Reloader& reloader) {
+  std::shared_ptr<const KeySet> keys = reloader.keys().current();
+  if (!keys) return;
+  const std::int64_t now = unixMillisNow();
+  for (const ExpiringKey& key : expiringKeys(*keys, now)) {
+    Log::warn("key_expiring", "key expires soon; add its successor",
+              {{"key_id", key.id}, {"expires", formatRfc3339(key.expiresMs)},
+               {"in_hours", static_cast<double>(key.expiresMs - now) / 3'600'000.0}});
+  }
+}
+
+// State settings are read once at start (a change needs a restart): the state must be
+// loaded before the first key set is built, so that revoked keys stay revoked.
+struct StateSettings {
+  std::string dir;
+  std::chrono::milliseconds interval{10000};
+  std::size_t recentCalls = 20;
+};
+
+StateSettings stateSettingsOf(const std::optional<std::string>& configPath) {
+  StateSettings settings;
+  if (!configPath) return settings;
+  ConfigResult parsed = loadConfigFile(*configPath);
+  if (!parsed.config) return settings;  // the first load reports the problems
+  settings.dir = parsed.config->stateDir;
+  settings.interval = parsed.config->stateInterval;
+  settings.recentCalls = parsed.config->recentCalls;
+  return settings;
 }
 
 class KeywardApp : public Poco::Util::Application {
@@ -134,8 +168,16 @@ class KeywardApp : public Poco::Util::Application {
           struct stat st;
           return ::stat(p.c_str(), &st) == 0;
         });
-    Reloader reloader(path.value_or(""), processEnvironment());
-    return checkOnly_ ? checkConfig(reloader) : serve(reloader);
+    if (checkOnly_) {
+      Reloader reloader(path.value_or(""), processEnvironment());
+      return checkConfig(reloader);
+    }
+    const StateSettings state = stateSettingsOf(path);
+    UsageStore usage(state.recentCalls);
+    StateKeeper keeper(usage, state.dir, state.interval);
+    keeper.open();
+    Reloader reloader(path.value_or(""), processEnvironment(), &usage);
+    return serve(reloader, usage, keeper);
   }
 
  private:
@@ -143,9 +185,24 @@ class KeywardApp : public Poco::Util::Application {
     ReloadOutcome outcome = reloader.check();
     const std::string where = reloader.configPath().empty() ? "built-in default" : reloader.configPath();
     std::cout << "config: " << where << "\n";
+    const std::int64_t now = unixMillisNow();
+    const std::int64_t warning = outcome.config ? outcome.config->expiryWarning.count() : 0;
+    std::vector<const KeyListing*> expiring;
     for (const KeyListing& key : outcome.listing) {
+      const KeyPolicy& policy = key.policy ? *key.policy : KeyPolicy{};
       std::cout << "  key " << key.id << "  peer " << key.peer << "  fingerprint " << key.fingerprint << "  from "
-                << key.source << "\n";
+                << key.source;
+      if (policy.status != KeyStatus::Active) std::cout << "  status " << toString(policy.status);
+      if (policy.expiresMs != kNoEnd) std::cout << "  expires " << formatRfc3339(policy.expiresMs);
+      std::cout << "\n";
+      if (policy.status == KeyStatus::Active && policy.expiresMs != kNoEnd && policy.expiresMs - now <= warning) {
+        expiring.push_back(&key);
+      }
+    }
+    for (const KeyListing* key : expiring) {
+      const KeyPolicy& policy = *key->policy;
+      std::cout << (policy.expiresMs <= now ? "expired: key " : "expiring: key ") << key->id << " "
+                << (policy.expiresMs <= now ? "expired at " : "expires at ") << formatRfc3339(policy.expiresMs) << "\n";
     }
     for (const Problem& p : outcome.problems) std::cerr << "error: " << p.text() << "\n";
     if (!outcome.ok) {
@@ -156,7 +213,7 @@ class KeywardApp : public Poco::Util::Application {
     return kExitOk;
   }
 
-  int serve(Reloader& reloader) {
+  int serve(Reloader& reloader, UsageStore& usage, StateKeeper& keeper) {
     ReloadOutcome first = reloader.reload();
     if (!first.ok) {
       // Fail closed: never serve without a valid key set.
@@ -185,8 +242,8 @@ class KeywardApp : public Poco::Util::Application {
     options.limits = config.limits;
     options.shutdownTimeout = config.shutdownTimeout;
     HttpServer* serverPtr = nullptr;
-    HttpServer server({listener.impl()->sockfd()}, options, [&reloader, &serverPtr](unsigned) {
-      return std::make_unique<ApiHandler>(reloader, serverPtr);
+    HttpServer server({listener.impl()->sockfd()}, options, [&reloader, &serverPtr, &usage](unsigned) {
+      return std::make_unique<ApiHandler>(reloader, serverPtr, &usage);
     });
     serverPtr = &server;
     try {
@@ -204,6 +261,7 @@ class KeywardApp : public Poco::Util::Application {
                {"generation", first.generation},
                {"load_ms", first.millis},
                {"startup_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - kProcessStart).count()}});
+    logExpiringKeys(reloader);
 
     sigset_t signals = handledSignals();
     // A reload frees the old key set once every loop has moved on (within a second); then
@@ -213,6 +271,7 @@ class KeywardApp : public Poco::Util::Application {
       const timespec wait{1, 0};
       int signal = sigtimedwait(&signals, nullptr, &wait);
       if (signal < 0) {
+        keeper.tick();
         if (errno == EAGAIN && trimPending) {
           malloc_trim(0);
           trimPending = false;
@@ -221,12 +280,14 @@ class KeywardApp : public Poco::Util::Application {
       }
       if (signal == SIGHUP) {
         reload(reloader, config);
+        keeper.flush();  // a revocation must survive a crash right after it
         trimPending = true;
         continue;
       }
       Log::info("stopping", "stopping: finishing requests in progress", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
       server.stop();
       listener.close();
+      keeper.flush();
       Log::info("stopped", "keyward stopped", {{"requests", server.stats().requests}});
       return kExitOk;
     }
@@ -243,6 +304,7 @@ class KeywardApp : public Poco::Util::Application {
     }
     Log::info("reload", "keys reloaded",
               {{"ok", true}, {"generation", outcome.generation}, {"keys", outcome.keyCount}, {"ms", outcome.millis}});
+    logExpiringKeys(reloader);
     const Config& next = *outcome.config;
     if (next.listen != running.listen || next.workers != running.workers) {
       Log::warn("reload", "listen and workers changes take effect only after a restart");
@@ -260,6 +322,9 @@ class KeywardApp : public Poco::Util::Application {
 }  // namespace keyward
 
 int main(int argc, char** argv) {
+  // Client subcommands talk to a running daemon; they share nothing with serving.
+  if (argc > 1 && std::string_view(argv[1]) == "keys") return keyward::runKeysCommand(argc - 1, argv + 1);
+
   // Before any thread exists, so that every thread inherits the mask.
   sigset_t signals = keyward::handledSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);

@@ -84,7 +84,7 @@ class ConfigReader {
     std::optional<Millis> value;
     if (node.IsScalar()) value = parseDuration(node.Scalar());
     if (!value || value->count() <= 0) {
-      fail(node, where, "must be a positive duration such as 500ms, 5s, 2m or 1h");
+      fail(node, where, "must be a positive duration such as 500ms, 5s, 2m, 1h or 7d");
       return std::nullopt;
     }
     return value;
@@ -98,6 +98,25 @@ class ConfigReader {
     }
     fail(node, where, "must be true or false");
     return std::nullopt;
+  }
+
+  std::optional<std::int64_t> time(const YAML::Node& node, const std::string& where) {
+    std::optional<std::int64_t> value;
+    if (node.IsScalar()) value = parseRfc3339(node.Scalar());
+    if (!value) fail(node, where, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z");
+    return value;
+  }
+
+  std::optional<std::vector<std::string>> names(const YAML::Node& node, const std::string& where) {
+    if (!node.IsSequence()) {
+      fail(node, where, "must be a list");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& item : node) {
+      if (auto s = name(item, where)) out.push_back(*s);
+    }
+    return out;
   }
 
   std::optional<std::string> name(const YAML::Node& node, const std::string& where) {
@@ -150,6 +169,44 @@ void readLimits(ConfigReader& r, const YAML::Node& node, HttpLimits& limits) {
   ifPresent(node, "idle_timeout", duration("idle_timeout"), limits.idleTimeout);
 }
 
+// Policy fields a `keys:` entry may carry; key_dirs and env_files take all but name,
+// created and revoked_reason, for every key they hold.
+void readPolicy(ConfigReader& r, const YAML::Node& entry, const std::string& where, KeyPolicy& policy) {
+  auto text = [&](const char* field) {
+    return [&r, field, &where](const YAML::Node& n) { return r.string(n, where + "." + field); };
+  };
+  auto time = [&](const char* field) {
+    return [&r, field, &where](const YAML::Node& n) { return r.time(n, where + "." + field); };
+  };
+  ifPresent(entry, "name", text("name"), policy.name);
+  ifPresent(entry, "description", text("description"), policy.description);
+  ifPresent(entry, "revoked_reason", text("revoked_reason"), policy.revokedReason);
+  ifPresent(entry, "created", time("created"), policy.createdMs);
+  ifPresent(entry, "not_before", time("not_before"), policy.notBeforeMs);
+  ifPresent(entry, "expires", time("expires"), policy.expiresMs);
+  if (const YAML::Node n = entry["scopes"]) {
+    if (auto scopes = r.names(n, where + ".scopes")) policy.scopes = std::move(*scopes);
+  }
+  if (const YAML::Node n = entry["type"]) {
+    auto t = n.IsScalar() ? keyTypeFromString(n.Scalar()) : std::nullopt;
+    if (t) policy.type = *t;
+    else r.fail(n, where + ".type", "must be 'service' or 'user'");
+  }
+  if (const YAML::Node n = entry["status"]) {
+    auto st = n.IsScalar() ? keyStatusFromString(n.Scalar()) : std::nullopt;
+    if (st) policy.status = *st;
+    else r.fail(n, where + ".status", "must be 'active', 'suspended' or 'revoked'");
+  }
+  if (policy.notBeforeMs != kNoStart && policy.expiresMs != kNoEnd && policy.expiresMs <= policy.notBeforeMs) {
+    r.fail(entry, where, "'expires' must be later than 'not_before'");
+  }
+  if (!policy.revokedReason.empty() && policy.status != KeyStatus::Revoked) {
+    r.fail(entry["revoked_reason"], where + ".revoked_reason", "is only for keys with status 'revoked'");
+  }
+}
+
+#define KEYWARD_SOURCE_POLICY_FIELDS "description", "type", "scopes", "not_before", "expires", "status"
+
 std::string indexed(const char* list, std::size_t i) {
   return std::string(list) + "[" + std::to_string(i) + "]";
 }
@@ -163,7 +220,8 @@ void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
     const YAML::Node entry = list[i];
     const std::string where = indexed("keys", i);
     if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"id", "peer", "env", "file", "sha256", "check_permissions"});
+    r.rejectUnknown(entry, where, {"id", "peer", "env", "file", "sha256", "check_permissions", "name", "created",
+                                   "revoked_reason", KEYWARD_SOURCE_POLICY_FIELDS});
     KeyDecl decl;
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
@@ -184,6 +242,7 @@ void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
       decl.origin = origin;
       if (auto ref = r.string(entry[field], where + "." + field)) decl.ref = *ref;
     }
+    readPolicy(r, entry, where, decl.policy);
     if (sources != 1) {
       r.fail(entry, where, "needs exactly one of 'env', 'file' or 'sha256'");
       continue;
@@ -210,8 +269,9 @@ void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
     const YAML::Node entry = list[i];
     const std::string where = indexed("key_dirs", i);
     if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"path", "peer", "check_permissions"});
+    r.rejectUnknown(entry, where, {"path", "peer", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS});
     KeyDirDecl decl;
+    readPolicy(r, entry, where, decl.policy);
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
     if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
@@ -233,8 +293,9 @@ void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
     const YAML::Node entry = list[i];
     const std::string where = indexed("env_files", i);
     if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"path", "peer", "names", "check_permissions"});
+    r.rejectUnknown(entry, where, {"path", "peer", "names", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS});
     EnvFileDecl decl;
+    readPolicy(r, entry, where, decl.policy);
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
     if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
@@ -261,9 +322,59 @@ void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
   }
 }
 
+bool isValidRoutePath(std::string_view path) {
+  if (path.empty() || path[0] != '/') return false;
+  for (char c : path) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#') return false;
+  }
+  return true;
+}
+
+void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
+  if (!list.IsSequence()) {
+    r.fail(list, "routes", "must be a list");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string where = indexed("routes", i);
+    if (!r.expectMap(entry, where)) continue;
+    r.rejectUnknown(entry, where, {"methods", "path", "scope"});
+    RouteRule rule;
+    rule.line = ConfigReader::lineOf(entry);
+    if (!entry["path"] || !entry["scope"]) {
+      r.fail(entry, where, "needs 'path' and 'scope'");
+      continue;
+    }
+    if (auto path = r.string(entry["path"], where + ".path")) {
+      if (isValidRoutePath(*path)) rule.path = *path;
+      else r.fail(entry["path"], where + ".path", "must start with '/' and hold no spaces, '?' or '#'");
+    }
+    if (auto scope = r.name(entry["scope"], where + ".scope")) rule.scope = *scope;
+    if (const YAML::Node methods = entry["methods"]) {
+      if (auto list = r.names(methods, where + ".methods")) {
+        for (std::string& m : *list) {
+          for (char& c : m) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+          rule.methods.push_back(std::move(m));
+        }
+      }
+    }
+    config.routes.push_back(std::move(rule));
+  }
+}
+
 void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   if (!r.expectMap(root, "")) return;
-  r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files"});
+  r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files",
+                             "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls"});
+  ifPresent(root, "expiry_warning", [&](const YAML::Node& n) { return r.duration(n, "expiry_warning"); },
+            config.expiryWarning);
+  ifPresent(root, "state_dir", [&](const YAML::Node& n) { return r.string(n, "state_dir"); }, config.stateDir);
+  ifPresent(root, "state_interval", [&](const YAML::Node& n) { return r.duration(n, "state_interval"); },
+            config.stateInterval);
+  ifPresent(root, "recent_calls", [&](const YAML::Node& n) { return r.count(n, "recent_calls", 0, 1000); },
+            config.recentCalls);
+  if (const YAML::Node n = root["routes"]) readRoutes(r, n, config);
   ifPresent(root, "listen", [&](const YAML::Node& n) { return r.string(n, "listen"); }, config.listen);
   ifPresent(root, "workers", [&](const YAML::Node& n) { return r.count(n, "workers", 0, 256); }, config.workers);
   ifPresent(root, "shutdown_timeout", [&](const YAML::Node& n) { return r.duration(n, "shutdown_timeout"); },
@@ -286,6 +397,7 @@ std::optional<Millis> parseDuration(std::string_view text) {
   else if (unit == "ms") factor = 1;
   else if (unit == "m") factor = 60'000;
   else if (unit == "h") factor = 3'600'000;
+  else if (unit == "d") factor = 86'400'000;
   else return std::nullopt;
   if (value > UINT64_MAX / factor / 2) return std::nullopt;
   return Millis(static_cast<Millis::rep>(value * factor));

@@ -1,8 +1,20 @@
 #include "keyward/KeySet.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace keyward {
+
+const KeyPolicy& KeyEntry::rules() const {
+  static const KeyPolicy kDefault;
+  return policy ? *policy : kDefault;
+}
+
+const RevokedKey* KeySet::findRevoked(const Digest& digest) const noexcept {
+  auto it = std::lower_bound(revoked_.begin(), revoked_.end(), digest,
+                             [](const RevokedKey& r, const Digest& d) { return r.digest < d; });
+  return it != revoked_.end() && it->digest == digest ? &*it : nullptr;
+}
 
 std::uint32_t KeySet::tagOf(const Digest& d) noexcept {
   std::uint32_t tag;
@@ -36,11 +48,35 @@ const KeyEntry* KeySet::findById(std::string_view id) const noexcept {
   }
 }
 
-KeySetBuilder::Result KeySetBuilder::build(const std::function<std::string(std::size_t)>& describeSource) && {
+KeySetBuilder::Result KeySetBuilder::build(const std::function<std::string(std::size_t)>& describeSource,
+                                           std::int64_t nowMs) && {
   Result result;
   std::shared_ptr<KeySet> set(new KeySet());
   set->entries_ = std::move(entries_);
-  const auto& entries = set->entries_;
+  set->rules_ = std::move(rules_);
+  auto& entries = set->entries_;
+
+  // Revocation is one-way: a key the config revokes joins the list, and a listed digest
+  // stays refused under any id, from any source.
+  std::vector<RevokedKey>& revoked = set->revoked_;
+  revoked = std::move(revoked_);
+  auto byDigest = [](const RevokedKey& a, const RevokedKey& b) { return a.digest < b.digest; };
+  std::sort(revoked.begin(), revoked.end(), byDigest);
+  const std::size_t known = revoked.size();
+  for (KeyEntry& entry : entries) {
+    const KeyPolicy& policy = entry.rules();
+    if (policy.status == KeyStatus::Revoked) {
+      entry.revoked = true;
+      if (!std::binary_search(revoked.begin(), revoked.begin() + static_cast<std::ptrdiff_t>(known),
+                              RevokedKey{entry.digest, {}, {}, 0}, byDigest)) {
+        revoked.push_back({entry.digest, entry.id, policy.revokedReason, nowMs});
+      }
+    } else if (known > 0) {
+      entry.revoked = std::binary_search(revoked.begin(), revoked.begin() + static_cast<std::ptrdiff_t>(known),
+                                         RevokedKey{entry.digest, {}, {}, 0}, byDigest);
+    }
+  }
+  std::sort(revoked.begin(), revoked.end(), byDigest);
 
   std::size_t capacity = 16;
   while (capacity < entries.size() * 2) capacity *= 2;  // load factor at most 1/2

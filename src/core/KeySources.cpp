@@ -16,16 +16,18 @@ namespace {
 constexpr std::size_t kMaxKeyFileBytes = 16384;
 constexpr std::size_t kMaxEnvFileBytes = 16u << 20;
 
+using PolicyRef = std::shared_ptr<const KeyPolicy>;
+
 // Validates one key text and, if good, records its digest. The text itself goes no further.
 // `problemSource` is only called when there is a problem to report.
 template <class DescribeProblem>
-void acceptKeyText(std::string_view text, const std::string& id, const std::string& peer, std::uint32_t origin,
-                   std::uint32_t line, DescribeProblem&& problemSource, SourceLoad& out) {
+void acceptKeyText(std::string_view text, const std::string& id, const std::string& peer, const PolicyRef& policy,
+                   std::uint32_t origin, std::uint32_t line, DescribeProblem&& problemSource, SourceLoad& out) {
   if (std::string_view problem = keyTextProblem(text); !problem.empty()) {
     out.problems.push_back({problemSource(), id, std::string(problem)});
     return;
   }
-  out.addKey({id, peer, sha256(text)}, {origin, line});
+  out.addKey({id, peer, sha256(text), policy}, {origin, line});
 }
 
 std::string_view trimLeft(std::string_view s) {
@@ -70,6 +72,7 @@ EnvLookup processEnvironment() {
 
 void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env,
                  SourceLoad& out) {
+  const auto policy = std::make_shared<const KeyPolicy>(decl.policy);
   switch (decl.origin) {
     case KeyOrigin::Env: {
       const std::string source = "env " + decl.ref;
@@ -78,7 +81,7 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
         out.problems.push_back({source, decl.id, "is not set"});
         return;
       }
-      acceptKeyText(*value, decl.id, decl.peer, out.addOrigin(source), 0, [&] { return source; }, out);
+      acceptKeyText(*value, decl.id, decl.peer, policy, out.addOrigin(source), 0, [&] { return source; }, out);
       std::fill(value->begin(), value->end(), '\0');
       return;
     }
@@ -89,14 +92,14 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
         out.problems.push_back({source, decl.id, read.problem});
         return;
       }
-      acceptKeyText(withoutTrailingNewline(read.content.view()), decl.id, decl.peer, out.addOrigin(source), 0,
+      acceptKeyText(withoutTrailingNewline(read.content.view()), decl.id, decl.peer, policy, out.addOrigin(source), 0,
                     [&] { return source; }, out);
       return;
     }
     case KeyOrigin::Sha256: {
       const std::string source = configPath.empty() ? std::string("built-in config") : configPath;
       if (auto digest = digestFromHex(decl.ref)) {
-        out.addKey({decl.id, decl.peer, *digest}, {out.addOrigin(source), static_cast<std::uint32_t>(decl.line)});
+        out.addKey({decl.id, decl.peer, *digest, policy}, {out.addOrigin(source), static_cast<std::uint32_t>(decl.line)});
       } else {
         out.problems.push_back({source + " line " + std::to_string(decl.line), decl.id, "sha256 must be 64 hex digits"});
       }
@@ -107,6 +110,7 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
 
 void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out) {
   const std::string source = "key directory " + decl.path;
+  const auto policy = std::make_shared<const KeyPolicy>(decl.policy);
   DIR* dir = ::opendir(decl.path.c_str());
   if (!dir) {
     int err = errno;
@@ -138,13 +142,14 @@ void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out) {
       out.problems.push_back({source, name, read.problem});
       continue;
     }
-    acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, out.addOrigin("file " + path), 0,
+    acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, policy, out.addOrigin("file " + path), 0,
                   [&] { return source; }, out);
   }
 }
 
 void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out) {
   const std::string source = "env file " + decl.path;
+  const auto policy = std::make_shared<const KeyPolicy>(decl.policy);
   SecretFileRead read = readSecretFile(decl.path, {decl.checkPermissions, kMaxEnvFileBytes});
   if (!read.ok) {
     out.problems.push_back({source, "", read.problem});
@@ -187,7 +192,7 @@ void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out) {
       out.problems.push_back({where(), "", "has a name that is not a valid key id (it must start with a letter or digit)"});
       continue;
     }
-    acceptKeyText(unquote(line.substr(eq + 1)), name, decl.peer, origin, static_cast<std::uint32_t>(lineNo), where, out);
+    acceptKeyText(unquote(line.substr(eq + 1)), name, decl.peer, policy, origin, static_cast<std::uint32_t>(lineNo), where, out);
   }
   for (std::size_t i = 0; i < decl.names.size(); ++i) {
     if (!found[i]) out.problems.push_back({source, decl.names[i], "does not define a variable listed in names"});

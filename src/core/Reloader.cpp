@@ -7,7 +7,8 @@
 
 namespace keyward {
 
-Reloader::Reloader(std::string configPath, EnvLookup env) : configPath_(std::move(configPath)), env_(std::move(env)) {
+Reloader::Reloader(std::string configPath, EnvLookup env, UsageStore* store)
+    : configPath_(std::move(configPath)), env_(std::move(env)), store_(store) {
   status_.startedUnixMs = unixMillisNow();
 }
 
@@ -20,7 +21,8 @@ Reloader::Loaded Reloader::load(bool withListing) const {
     if (!parsed.config) {
       for (std::string& error : parsed.errors) outcome.problems.push_back({"config", "", std::move(error), ""});
     } else {
-      KeyLoadResult keys = loadKeys(*parsed.config, env_, withListing);
+      KeyLoadResult keys = loadKeys(*parsed.config, env_, withListing,
+                                    store_ ? store_->revocations() : std::vector<RevokedKey>{}, unixMillisNow());
       outcome.problems = std::move(keys.problems);
       outcome.listing = std::move(keys.listing);
       outcome.config = std::move(parsed.config);
@@ -50,6 +52,7 @@ ReloadOutcome Reloader::reload() {
   status_.lastOk = outcome.ok;
   status_.lastErrors.clear();
   if (outcome.ok) {
+    if (store_) store_->addRevocations(loaded.keys->revoked());
     status_.generation = keys_.publish(std::move(loaded.keys));
     status_.keyCount = outcome.keyCount;
     ++status_.succeeded;

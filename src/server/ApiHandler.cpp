@@ -1,17 +1,23 @@
 #include "keyward/ApiHandler.h"
 
+#include <atomic>
+
+#include "keyward/AdminViews.h"
 #include "keyward/Json.h"
+#include "keyward/KeyLoader.h"
 #include "keyward/Log.h"
-#include "keyward/Verifier.h"
+#include "keyward/QueryString.h"
+#include "keyward/Routes.h"
 
 namespace keyward {
 namespace {
 
 constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kVerify = "/v1/verify";
+constexpr std::string_view kKeys = "/v1/keys";
 
-bool isVerifyPath(std::string_view path) {
-  constexpr std::string_view kVerify = "/v1/verify";
-  return path.substr(0, kVerify.size()) == kVerify && (path.size() == kVerify.size() || path[kVerify.size()] == '/');
+bool hasPrefixPath(std::string_view path, std::string_view prefix) {
+  return path.substr(0, prefix.size()) == prefix && (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
 // nginx auth_request reads only the head of keyward's answer, and keeps its upstream
@@ -21,7 +27,7 @@ bool wantsHeadersOnly(const HttpRequest& request) {
   return request.findHeader("x-original-uri") || request.findHeader("x-original-method");
 }
 
-// The one way a verify request is refused: fixed body, no detail about the key.
+// The one way a request is refused: fixed body, no detail about the key.
 void deny(ResponseWriter& response, int status, std::string_view code, bool headersOnly) {
   response.status(status);
   if (status == 401) response.header("WWW-Authenticate", "ApiKey realm=\"keyward\"");
@@ -34,56 +40,183 @@ void deny(ResponseWriter& response, int status, std::string_view code, bool head
   response.finish(kJson, body);
 }
 
+void sendJson(ResponseWriter& response, int status, std::string_view body) {
+  response.status(status);
+  response.header("Cache-Control", "no-store");
+  response.finish(kJson, body);
+}
+
+std::string_view withoutQuery(std::string_view uri) { return uri.substr(0, uri.find_first_of("?#")); }
+
 }  // namespace
 
-ApiHandler::ApiHandler(const Reloader& reloader, const HttpServer* server)
-    : reloader_(reloader), server_(server), keys_(reloader.keys()) {}
+ApiHandler::ApiHandler(const Reloader& reloader, const HttpServer* server, UsageStore* usage, Clock clock)
+    : reloader_(reloader),
+      server_(server),
+      usage_(usage),
+      clock_(clock ? std::move(clock) : Clock(unixMillisNow)),
+      keys_(reloader.keys()) {}
 
 void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
+  now_ = clock_();
   const std::string_view path = request.path;
-  if (isVerifyPath(path)) return verify(request, client, response);
-  if (path == "/healthz") {
-    response.status(200);
-    response.header("Cache-Control", "no-store");
-    return response.finish(kJson, "{\"status\":\"ok\"}");
-  }
+  if (hasPrefixPath(path, kVerify)) return verify(request, client, response);
+  if (hasPrefixPath(path, kKeys)) return admin(request, client, response);
+  if (path == "/healthz") return sendJson(response, 200, "{\"status\":\"ok\"}");
   if (path == "/readyz") return ready(response);
   if (path == "/v1/status") return status(response);
-  response.status(404);
-  response.header("Cache-Control", "no-store");
-  response.finish(kJson, "{\"error\":\"NOT_FOUND\"}");
+  sendJson(response, 404, "{\"error\":\"NOT_FOUND\"}");
+}
+
+ApiHandler::Original ApiHandler::originalOf(const HttpRequest& request) {
+  Original original;
+  if (request.path.size() > kVerify.size()) {  // Envoy: path_prefix + the original path
+    original.method = request.method;
+    original.uri = request.target.substr(request.target.find(kVerify) + kVerify.size());
+    original.fromProxy = true;
+    return original;
+  }
+  const HeaderField* uri = request.findHeader("x-original-uri");
+  const HeaderField* method = request.findHeader("x-original-method");
+  if (!uri && !method) {
+    uri = request.findHeader("x-forwarded-uri");
+    method = request.findHeader("x-forwarded-method");
+  }
+  if (uri || method) {
+    original.fromProxy = true;
+    if (uri) original.uri = uri->value;
+    if (method) original.method = method->value;
+  }
+  return original;
+}
+
+void ApiHandler::record(const Decision& decision, std::string_view method, std::string_view path,
+                        const ClientInfo& client) {
+  if (!usage_ || !decision.key) return;
+  // The usage record is found once per key and generation, then reached by pointer.
+  std::atomic_ref<KeyUsage*> slot(decision.key->usage);
+  KeyUsage* usage = slot.load(std::memory_order_acquire);
+  if (!usage) {
+    usage = &usage_->forKey(decision.key->id);
+    slot.store(usage, std::memory_order_release);
+  }
+  usage->record(now_, decision.allowed, method, path, decision.status, decision.code, client.host(host_));
 }
 
 void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
-  Decision decision = verifyRequest(request, keys_.get());
+  const KeySet* keys = keys_.get();
   const bool headersOnly = wantsHeadersOnly(request);
+  const Original original = originalOf(request);
+
+  Requirement need;
+  QueryParam peer, scope;
+  if (original.uri.empty() || request.path.size() == kVerify.size()) {
+    // Demands in our own query (?peer=&scope=); Envoy's query belongs to the original.
+    peer = queryParam(request.query, "peer");
+    scope = queryParam(request.query, "scope");
+    if (!peer.valid || !scope.valid) return deny(response, 400, "BAD_REQUEST", headersOnly);
+    need.peer = peer.value;
+    need.scope = scope.value;
+  }
+  std::string_view originalPath = withoutQuery(original.uri);
+  if (keys && !keys->rules().routes.empty() && !original.uri.empty()) {
+    std::optional<std::string> normalized = normalizePath(originalPath);
+    if (!normalized) return deny(response, 403, "INVALID_PATH", headersOnly);
+    scratch_ = std::move(*normalized);
+    originalPath = scratch_;
+    // An unknown method matches every rule's method list: the strictest reading.
+    for (const RouteRule& rule : keys->rules().routes) {
+      if (!rule.methods.empty() && !original.method.empty() &&
+          std::find(rule.methods.begin(), rule.methods.end(), original.method) == rule.methods.end()) {
+        continue;
+      }
+      if (pathMatches(rule.path, originalPath)) {
+        need.routeScope = rule.scope;
+        break;
+      }
+    }
+  }
+
+  Decision decision = verifyRequest(request, keys, need, now_);
+  record(decision, original.fromProxy ? original.method : request.method,
+         original.fromProxy ? originalPath : request.path, client);
   if (!decision.allowed) {
     if (Log::enabled(LogLevel::Debug)) {
       Log::write(LogLevel::Debug, "deny", "request denied",
-                 {{"code", decision.code}, {"client", client.text()}, {"path", request.path}});
+                 {{"code", decision.code},
+                  {"key_id", decision.key ? std::string_view(decision.key->id) : std::string_view()},
+                  {"client", client.text()},
+                  {"path", request.path}});
     }
     return deny(response, decision.status, decision.code, headersOnly);
   }
   const KeyEntry& key = *decision.key;
+  const KeyPolicy& policy = key.rules();
   response.status(200);
   response.header("Cache-Control", "no-store");
   response.header("X-Keyward-Key-Id", key.id);
   response.header("X-Keyward-Peer", key.peer);
+  const std::string scopes = policy.scopes.empty() ? std::string() : policy.scopeList();
+  response.header("X-Keyward-Scopes", scopes);
+  const bool expiresSoon = policy.expiresMs != kNoEnd && policy.expiresMs - now_ <= keys->rules().expiryWarningMs;
+  std::string expires;
+  if (expiresSoon) {
+    expires = formatRfc3339(policy.expiresMs);
+    response.header("X-Keyward-Expires", expires);
+  }
   if (headersOnly) return response.finish(kJson, {});
   body_.assign("{\"valid\":true,\"key_id\":");
   appendJsonString(body_, key.id);
   body_ += ",\"peer\":";
   appendJsonString(body_, key.peer);
+  body_ += ",\"scopes\":[";
+  for (std::size_t i = 0; i < policy.scopes.size(); ++i) {
+    if (i) body_ += ',';
+    appendJsonString(body_, policy.scopes[i]);
+  }
+  body_ += ']';
+  if (expiresSoon) {
+    body_ += ",\"expires\":";
+    appendJsonString(body_, expires);
+  }
   body_ += '}';
   response.finish(kJson, body_);
+}
+
+void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
+  const KeySet* keys = keys_.get();
+  Decision decision = verifyRequest(request, keys, Requirement{{}, "admin", {}}, now_);
+  record(decision, request.method, request.path, client);
+  if (!decision.allowed) return deny(response, decision.status, decision.code, false);
+  if (request.method != "GET" && request.method != "HEAD") {
+    response.header("Allow", "GET, HEAD");
+    return sendJson(response, 405, "{\"error\":\"METHOD_NOT_ALLOWED\"}");
+  }
+  if (request.path == kKeys) {
+    KeyPage page = listKeys(*keys, usage_, request.query, now_);
+    return sendJson(response, page.status, page.body);
+  }
+  // /v1/keys/{id} or /v1/keys/{id}/calls
+  std::string_view rest = request.path.substr(kKeys.size() + 1);
+  bool calls = false;
+  if (std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    if (rest.substr(slash) != "/calls") return sendJson(response, 404, "{\"error\":\"NOT_FOUND\"}");
+    calls = true;
+    rest = rest.substr(0, slash);
+  }
+  const KeyEntry* key = keys->findById(rest);
+  if (!key) return sendJson(response, 404, "{\"error\":\"KEY_NOT_FOUND\"}");
+  const KeyUsage* usage = usage_ ? usage_->find(key->id) : nullptr;
+  body_.clear();
+  if (calls) appendCallsJson(body_, key->id, usage);
+  else appendKeyJson(body_, *key, usage, now_, true);
+  sendJson(response, 200, body_);
 }
 
 void ApiHandler::ready(ResponseWriter& response) {
   const KeySet* keys = keys_.get();
   bool ready = keys && keys->size() > 0;
-  response.status(ready ? 200 : 503);
-  response.header("Cache-Control", "no-store");
-  response.finish(kJson, ready ? "{\"ready\":true}" : "{\"ready\":false}");
+  sendJson(response, ready ? 200 : 503, ready ? "{\"ready\":true}" : "{\"ready\":false}");
 }
 
 void ApiHandler::status(ResponseWriter& response) {
@@ -105,6 +238,19 @@ void ApiHandler::status(ResponseWriter& response) {
     appendJsonString(body, s.lastErrors[i]);
   }
   body += "]}";
+  body += ",\"expiring\":[";
+  if (const KeySet* keys = keys_.get()) {
+    std::vector<ExpiringKey> soon = expiringKeys(*keys, now_);
+    for (std::size_t i = 0; i < soon.size(); ++i) {
+      if (i) body += ',';
+      body += "{\"id\":";
+      appendJsonString(body, soon[i].id);
+      body += ",\"expires\":";
+      appendJsonString(body, formatRfc3339(soon[i].expiresMs));
+      body += '}';
+    }
+  }
+  body += ']';
   if (server_) {
     ServerStats stats = server_->stats();
     body += ",\"connections\":{\"accepted\":" + std::to_string(stats.connectionsAccepted) +
@@ -114,9 +260,7 @@ void ApiHandler::status(ResponseWriter& response) {
     body += ",\"requests\":" + std::to_string(stats.requests);
   }
   body += "}";
-  response.status(200);
-  response.header("Cache-Control", "no-store");
-  response.finish(kJson, body);
+  sendJson(response, 200, body);
 }
 
 }  // namespace keyward

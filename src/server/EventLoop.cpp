@@ -64,6 +64,18 @@ constexpr char kTimedOut[] =
 
 }  // namespace
 
+std::string_view ClientInfo::host(std::array<char, INET6_ADDRSTRLEN>& buffer) const {
+  buffer[0] = '\0';
+  if (address.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&address)->sin_addr, buffer.data(), buffer.size());
+  } else if (address.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr, buffer.data(), buffer.size());
+  } else {
+    return address.ss_family == AF_UNIX ? "unix" : "unknown";
+  }
+  return buffer.data();
+}
+
 std::string ClientInfo::text() const {
   char host[INET6_ADDRSTRLEN] = {};
   if (address.ss_family == AF_INET) {

@@ -99,7 +99,8 @@ TEST(Daemon, VerifiesValidInvalidMissingAndAmbiguousCredentials) {
   EXPECT_EQ(ok->status, 200);
   EXPECT_EQ(ok->header("x-keyward-key-id"), "worker-1");
   EXPECT_EQ(ok->header("x-keyward-peer"), "worker");
-  EXPECT_EQ(ok->body, R"({"valid":true,"key_id":"worker-1","peer":"worker"})");
+  EXPECT_EQ(ok->body, R"({"valid":true,"key_id":"worker-1","peer":"worker","scopes":[]})");
+  EXPECT_EQ(ok->header("x-keyward-scopes"), "");
 
   auto bearer = kw.verify({{"Authorization", "bearer " + api}});
   ASSERT_TRUE(bearer);

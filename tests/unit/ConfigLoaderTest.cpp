@@ -122,7 +122,8 @@ TEST(ConfigLoader, ParsesDurations) {
   EXPECT_FALSE(parseDuration("5 s"));
   EXPECT_FALSE(parseDuration("-5s"));
   EXPECT_FALSE(parseDuration("s"));
-  EXPECT_FALSE(parseDuration("5d"));
+  EXPECT_EQ(parseDuration("7d"), Millis(7LL * 86400000));
+  EXPECT_FALSE(parseDuration("5w"));
 }
 
 TEST(ConfigLoader, ChoosesTheConfigInTheDocumentedOrder) {

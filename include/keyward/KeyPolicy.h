@@ -1,0 +1,51 @@
+#pragma once
+// What a key may do and when, as written in the config: name, type, scopes, validity
+// window and status. One policy is shared by every key of a source (a key directory's files
+// share their directory's policy), so 100,000 keys do not carry 100,000 copies.
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace keyward {
+
+enum class KeyStatus : std::uint8_t { Active, Suspended, Revoked };
+enum class KeyType : std::uint8_t { Service, User };
+
+inline constexpr std::int64_t kNoStart = std::numeric_limits<std::int64_t>::min();
+inline constexpr std::int64_t kNoEnd = std::numeric_limits<std::int64_t>::max();
+
+struct KeyPolicy {
+  std::string name;
+  std::string description;
+  KeyType type = KeyType::Service;
+  std::vector<std::string> scopes;
+  std::int64_t createdMs = kNoStart;    // informational
+  std::int64_t notBeforeMs = kNoStart;  // Unix milliseconds; the key works from this instant
+  std::int64_t expiresMs = kNoEnd;      // ... and stops at this one
+  KeyStatus status = KeyStatus::Active;
+  std::string revokedReason;
+
+  bool hasScope(std::string_view scope) const {
+    for (const std::string& s : scopes) {
+      if (s == scope) return true;
+    }
+    return false;
+  }
+  // Scopes joined by spaces, as in OAuth's `scope` and the X-Keyward-Scopes header.
+  std::string scopeList() const;
+};
+
+std::string_view toString(KeyStatus status);
+std::string_view toString(KeyType type);
+std::optional<KeyStatus> keyStatusFromString(std::string_view text);
+std::optional<KeyType> keyTypeFromString(std::string_view text);
+
+// RFC 3339 date-time ("2026-12-01T00:00:00Z", "2026-12-01T09:30:00.250+02:00") to Unix
+// milliseconds. nullopt for anything else, including a missing offset.
+std::optional<std::int64_t> parseRfc3339(std::string_view text);
+
+}  // namespace keyward

@@ -1,0 +1,234 @@
+#include "keyward/UsageStore.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "keyward/AtomicFile.h"
+#include "keyward/Json.h"
+
+namespace keyward {
+namespace {
+
+template <std::size_t N>
+void copyCut(std::array<char, N>& to, std::string_view from) {
+  const std::size_t n = std::min(from.size(), N - 1);
+  std::memcpy(to.data(), from.data(), n);
+  to[n] = '\0';
+}
+
+template <std::size_t N>
+std::string text(const std::array<char, N>& field) {
+  return std::string(field.data());
+}
+
+constexpr std::size_t kMaxStateBytes = 256u << 20;
+
+}  // namespace
+
+void KeyUsage::record(std::int64_t nowMs, bool allowed, std::string_view method, std::string_view path,
+                      int status, std::string_view code, std::string_view client) {
+  lastUsedMs_.store(nowMs, std::memory_order_relaxed);
+  (allowed ? allowed_ : denied_).fetch_add(1, std::memory_order_relaxed);
+  if (ringSize_ == 0) return;
+  std::lock_guard<std::mutex> lock(ringMutex_);
+  if (ring_.empty()) ring_.resize(ringSize_);
+  CallRecord& r = ring_[next_ % ringSize_];
+  ++next_;
+  r.timeMs = nowMs;
+  r.status = static_cast<std::uint16_t>(status);
+  copyCut(r.method, method);
+  copyCut(r.code, code);
+  copyCut(r.client, client);
+  copyCut(r.path, path);
+}
+
+std::vector<CallView> KeyUsage::calls() const {
+  std::lock_guard<std::mutex> lock(ringMutex_);
+  std::vector<CallView> out;
+  const std::size_t count = std::min(next_, ring_.size());
+  for (std::size_t i = 1; i <= count; ++i) {
+    const CallRecord& r = ring_[(next_ - i) % ringSize_];
+    out.push_back({r.timeMs, r.status, text(r.method), text(r.code), text(r.client), text(r.path)});
+  }
+  return out;
+}
+
+KeyUsage& UsageStore::forKey(std::string_view id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = usage_.find(std::string(id));
+  if (it == usage_.end()) it = usage_.emplace(std::string(id), std::make_unique<KeyUsage>(ringSize_)).first;
+  return *it->second;
+}
+
+const KeyUsage* UsageStore::find(std::string_view id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = usage_.find(std::string(id));
+  return it == usage_.end() ? nullptr : it->second.get();
+}
+
+std::vector<RevokedKey> UsageStore::revocations() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return revoked_;
+}
+
+std::size_t UsageStore::addRevocations(const std::vector<RevokedKey>& revoked) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::size_t added = 0;
+  for (const RevokedKey& r : revoked) {
+    bool known = std::any_of(revoked_.begin(), revoked_.end(), [&](const RevokedKey& k) { return k.digest == r.digest; });
+    if (!known) {
+      revoked_.push_back(r);
+      ++added;
+    }
+  }
+  return added;
+}
+
+std::uint64_t UsageStore::changeCount() const {
+  std::uint64_t total = revoked_.size();
+  for (const auto& [id, usage] : usage_) total += usage->allowed() + usage->denied();
+  return total;
+}
+
+bool UsageStore::dirty() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return changeCount() != savedChangeCount_;
+}
+
+std::string UsageStore::toJson() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string out = "{\"version\":1,\"saved\":";
+  appendJsonString(out, formatRfc3339(unixMillisNow()));
+  out += ",\"keys\":{";
+  bool first = true;
+  for (const auto& [id, usage] : usage_) {
+    if (!first) out += ',';
+    first = false;
+    appendJsonString(out, id);
+    out += ":{\"last_used\":" + std::to_string(usage->lastUsedMs()) + ",\"allowed\":" +
+           std::to_string(usage->allowed()) + ",\"denied\":" + std::to_string(usage->denied()) + ",\"calls\":[";
+    std::vector<CallView> calls = usage->calls();
+    for (std::size_t i = calls.size(); i-- > 0;) {  // oldest first, so a reload replays in order
+      const CallView& c = calls[i];
+      out += "{\"time\":" + std::to_string(c.timeMs) + ",\"status\":" + std::to_string(c.status) + ",\"method\":";
+      appendJsonString(out, c.method);
+      out += ",\"path\":";
+      appendJsonString(out, c.path);
+      out += ",\"code\":";
+      appendJsonString(out, c.code);
+      out += ",\"client\":";
+      appendJsonString(out, c.client);
+      out += i ? "}," : "}";
+    }
+    out += "]}";
+  }
+  out += "},\"revoked\":[";
+  for (std::size_t i = 0; i < revoked_.size(); ++i) {
+    const RevokedKey& r = revoked_[i];
+    if (i) out += ',';
+    out += "{\"sha256\":\"" + toHex(r.digest) + "\",\"id\":";
+    appendJsonString(out, r.id);
+    out += ",\"reason\":";
+    appendJsonString(out, r.reason);
+    out += ",\"time\":" + std::to_string(r.revokedMs) + "}";
+  }
+  out += "]}\n";
+  savedChangeCount_ = changeCount();
+  return out;
+}
+
+bool UsageStore::loadJson(std::string_view json, std::string& problem) {
+  std::unordered_map<std::string, std::unique_ptr<KeyUsage>> usage;
+  std::vector<RevokedKey> revoked;
+  try {
+    Poco::JSON::Parser parser;
+    Poco::Dynamic::Var root = parser.parse(std::string(json));
+    Poco::JSON::Object::Ptr top = root.extract<Poco::JSON::Object::Ptr>();
+    if (!top || top->getValue<int>("version") != 1) throw std::runtime_error("not a version 1 state file");
+    Poco::JSON::Object::Ptr keys = top->getObject("keys");
+    if (!keys) throw std::runtime_error("no 'keys' object");
+    for (const auto& [id, value] : *keys) {
+      Poco::JSON::Object::Ptr k = value.extract<Poco::JSON::Object::Ptr>();
+      auto u = std::make_unique<KeyUsage>(ringSize_);
+      u->lastUsedMs_ = k->getValue<std::int64_t>("last_used");
+      u->allowed_ = k->getValue<std::uint64_t>("allowed");
+      u->denied_ = k->getValue<std::uint64_t>("denied");
+      if (Poco::JSON::Array::Ptr calls = k->getArray("calls")) {
+        for (std::size_t i = 0; i < calls->size(); ++i) {
+          Poco::JSON::Object::Ptr c = calls->getObject(static_cast<unsigned>(i));
+          if (!c) throw std::runtime_error("a call is not an object");
+          if (u->ringSize_ == 0) break;
+          if (u->ring_.empty()) u->ring_.resize(u->ringSize_);
+          CallRecord& r = u->ring_[u->next_ % u->ringSize_];
+          ++u->next_;
+          r.timeMs = c->getValue<std::int64_t>("time");
+          r.status = static_cast<std::uint16_t>(c->getValue<int>("status"));
+          copyCut(r.method, c->getValue<std::string>("method"));
+          copyCut(r.path, c->getValue<std::string>("path"));
+          copyCut(r.code, c->getValue<std::string>("code"));
+          copyCut(r.client, c->getValue<std::string>("client"));
+        }
+      }
+      usage.emplace(id, std::move(u));
+    }
+    if (Poco::JSON::Array::Ptr list = top->getArray("revoked")) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        Poco::JSON::Object::Ptr r = list->getObject(static_cast<unsigned>(i));
+        if (!r) throw std::runtime_error("a revocation is not an object");
+        auto digest = digestFromHex(r->getValue<std::string>("sha256"));
+        if (!digest) throw std::runtime_error("a revocation has no valid sha256");
+        revoked.push_back({*digest, r->getValue<std::string>("id"), r->getValue<std::string>("reason"),
+                           r->getValue<std::int64_t>("time")});
+      }
+    }
+  } catch (const Poco::Exception& e) {
+    problem = e.displayText();
+    return false;
+  } catch (const std::exception& e) {
+    problem = e.what();
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  usage_ = std::move(usage);
+  revoked_ = std::move(revoked);
+  savedChangeCount_ = changeCount();
+  return true;
+}
+
+std::string UsageStore::statePath(const std::string& dir) { return dir + "/state.json"; }
+
+bool UsageStore::load(const std::string& dir, std::string& problem) {
+  const std::string path = statePath(dir);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return true;
+    problem = path + ": cannot open: " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (content.str().size() > kMaxStateBytes) {
+    problem = path + ": larger than 256 MiB";
+    return false;
+  }
+  if (!loadJson(content.str(), problem)) {
+    problem = path + ": " + problem;
+    return false;
+  }
+  return true;
+}
+
+bool UsageStore::save(const std::string& dir, std::string& problem) {
+  AtomicWriteResult written = writeFileAtomically(statePath(dir), toJson(), 0600, true);
+  if (!written.ok) problem = written.problem;
+  return written.ok;
+}
+
+}  // namespace keyward
