@@ -81,12 +81,76 @@ TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
       {"top level is a list", "- a\n- b\n", "must be a mapping"},
       {"empty file", "", "is empty"},
       {"env file names empty", "env_files:\n  - { path: /x, names: [] }\n", "names: must be a non-empty list"},
+      {"bad status", "keys:\n  - { id: a, env: A, status: paused }\n", "keys[0].status: must be 'active', 'suspended'"},
+      {"bad type", "keys:\n  - { id: a, env: A, type: robot }\n", "keys[0].type: must be 'service' or 'user'"},
+      {"time without offset", "keys:\n  - { id: a, env: A, expires: '2027-01-01T00:00:00' }\n",
+       "keys[0].expires: must be an RFC 3339 time"},
+      {"window backwards", "keys:\n  - { id: a, env: A, not_before: '2027-02-01T00:00:00Z', expires: '2027-01-01T00:00:00Z' }\n",
+       "'expires' must be later than 'not_before'"},
+      {"reason without revocation", "keys:\n  - { id: a, env: A, revoked_reason: oops }\n", "only for keys with status 'revoked'"},
+      {"scopes not a list", "keys:\n  - { id: a, env: A, scopes: admin }\n", "keys[0].scopes: must be a list"},
+      {"bad scope", "keys:\n  - { id: a, env: A, scopes: ['runs read'] }\n", "keys[0].scopes: must be"},
+      {"name on a key directory", "key_dirs:\n  - { path: /x, name: w }\n", "unknown field 'name'"},
+      {"route without scope", "routes:\n  - { path: /runs/* }\n", "routes[0]: needs 'path' and 'scope'"},
+      {"route path relative", "routes:\n  - { path: runs, scope: a }\n", "routes[0].path: must start with '/'"},
+      {"bad expiry warning", "expiry_warning: soon\n", "expiry_warning: must be a positive duration"},
+      {"too many recent calls", "recent_calls: 5000\n", "recent_calls: must be between 0 and 1000"},
   };
   for (const BadConfig& c : cases) {
     ConfigResult r = parseConfigText(c.yaml, "k.yaml");
     EXPECT_FALSE(r.config) << c.why;
     EXPECT_NE(allErrors(r).find(c.expected), std::string::npos) << c.why << "\n got: " << allErrors(r);
   }
+}
+
+TEST(ConfigLoader, ReadsKeyLifecycleFieldsAndRoutes) {
+  ConfigResult r = parseConfigText(R"(
+expiry_warning: 3d
+state_dir: /var/lib/keyward
+state_interval: 30s
+recent_calls: 50
+keys:
+  - id: worker-2026-11
+    name: Worker, November
+    description: key of the build workers
+    peer: worker
+    type: service
+    scopes: [runs:read, runs:write]
+    env: WORKER_API_KEY
+    created: 2026-11-01T00:00:00Z
+    not_before: 2026-11-02T00:00:00Z
+    expires: 2026-12-01T00:00:00+01:00
+  - { id: old, env: OLD, status: revoked, revoked_reason: leaked }
+key_dirs:
+  - { path: /run/keys, peer: worker, scopes: [runs:read], status: suspended }
+routes:
+  - { methods: [get, HEAD], path: "/runs/**", scope: "runs:read" }
+  - { path: "/admin/**", scope: admin }
+)", "k.yaml");
+  ASSERT_TRUE(r.config) << allErrors(r);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.expiryWarning, Millis(3 * 86400000LL));
+  EXPECT_EQ(c.stateDir, "/var/lib/keyward");
+  EXPECT_EQ(c.stateInterval, Millis(30000));
+  EXPECT_EQ(c.recentCalls, 50u);
+  const KeyPolicy& p = c.keys[0].policy;
+  EXPECT_EQ(p.name, "Worker, November");
+  EXPECT_EQ(p.description, "key of the build workers");
+  EXPECT_EQ(p.type, KeyType::Service);
+  EXPECT_EQ(p.scopes, (std::vector<std::string>{"runs:read", "runs:write"}));
+  EXPECT_EQ(p.createdMs, *parseRfc3339("2026-11-01T00:00:00Z"));
+  EXPECT_EQ(p.notBeforeMs, *parseRfc3339("2026-11-02T00:00:00Z"));
+  EXPECT_EQ(p.expiresMs, *parseRfc3339("2026-11-30T23:00:00Z"));
+  EXPECT_EQ(p.status, KeyStatus::Active);
+  EXPECT_EQ(c.keys[1].policy.status, KeyStatus::Revoked);
+  EXPECT_EQ(c.keys[1].policy.revokedReason, "leaked");
+  EXPECT_EQ(c.keyDirs[0].policy.status, KeyStatus::Suspended);
+  EXPECT_EQ(c.keyDirs[0].policy.scopes, std::vector<std::string>{"runs:read"});
+  ASSERT_EQ(c.routes.size(), 2u);
+  EXPECT_EQ(c.routes[0].methods, (std::vector<std::string>{"GET", "HEAD"}));
+  EXPECT_EQ(c.routes[0].path, "/runs/**");
+  EXPECT_TRUE(c.routes[1].methods.empty());
+  EXPECT_EQ(c.routes[1].scope, "admin");
 }
 
 TEST(ConfigLoader, ReportsEveryProblemAtOnce) {
