@@ -12,6 +12,7 @@
 #include "keyward/Digest.h"
 #include "keyward/KeyGenerator.h"
 #include "support/Daemon.h"
+#include "support/Keyward.h"
 #include "support/TempDir.h"
 #include "support/TestHttp.h"
 
@@ -20,71 +21,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string newKey() { return generateKey(32, Base64Alphabet::Standard); }
 
 const std::string kShortKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==";
-
-// A keyward process with its own config directory.
-class Keyward {
- public:
-  explicit Keyward(const std::string& yaml, Env env = {}) {
-    config_ = dir_.write("keyward.yaml", yaml);
-    daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
-                                       std::move(env));
-  }
-  const TempDir& dir() const { return dir_; }
-  Daemon& daemon() { return *daemon_; }
-  int port() const { return daemon_->port(); }
-  void rewriteConfig(const std::string& yaml) { dir_.write("keyward.yaml", yaml); }
-
-  std::optional<HttpResponse> verify(const Headers& headers) { return httpRequest(port(), "GET", "/v1/verify", headers); }
-  int verifyStatus(const std::string& key) {
-    auto r = verify({{"X-API-Key", key}});
-    return r ? r->status : 0;
-  }
-
-  std::string status() {
-    auto r = httpRequest(port(), "GET", "/v1/status");
-    return r ? r->body : "";
-  }
-  // Number of reload attempts finished (succeeded + failed), read from /v1/status.
-  int reloadsFinished() {
-    std::smatch m;
-    std::string s = status();
-    static const std::regex counts("\"succeeded\":([0-9]+),\"failed\":([0-9]+)");
-    if (!std::regex_search(s, m, counts)) return -1;
-    return std::stoi(m[1]) + std::stoi(m[2]);
-  }
-  // SIGHUP, then wait until the reload has been applied (or refused).
-  bool reload() {
-    int before = reloadsFinished();
-    daemon_->signal(SIGHUP);
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (reloadsFinished() > before) return true;
-      std::this_thread::sleep_for(2ms);
-    }
-    return false;
-  }
-  // Every byte the daemon wrote, for leak checks.
-  std::string output() { return daemon_->out() + daemon_->err(); }
-
- private:
-  TempDir dir_;
-  std::string config_;
-  std::unique_ptr<Daemon> daemon_;
-};
 
 std::string keyFileConfig(const std::string& dir) {
   return "keys:\n  - { id: api-1, peer: api, file: " + dir + "/api.key }\nkey_dirs:\n  - { path: " + dir +
          "/workers, peer: worker }\n";
-}
-
-void expectNoKeyIn(const std::string& output, const std::vector<std::string>& keys) {
-  for (const std::string& key : keys) {
-    EXPECT_EQ(output.find(key), std::string::npos) << "a key appears in the output";
-    EXPECT_EQ(output.find(key.substr(0, 16)), std::string::npos) << "part of a key appears in the output";
-  }
 }
 
 TEST(Daemon, VerifiesValidInvalidMissingAndAmbiguousCredentials) {

@@ -1,0 +1,64 @@
+#include "support/Keyward.h"
+
+#include <signal.h>
+
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "keyward/KeyGenerator.h"
+
+namespace keyward::test {
+
+using namespace std::chrono_literals;
+
+std::string newKey() { return generateKey(32, Base64Alphabet::Standard); }
+
+void expectNoKeyIn(const std::string& output, const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) {
+    EXPECT_EQ(output.find(key), std::string::npos) << "a key appears in the output";
+    EXPECT_EQ(output.find(key.substr(0, 16)), std::string::npos) << "part of a key appears in the output";
+  }
+}
+
+Keyward::Keyward(const std::string& yaml, Env env) : env_(std::move(env)) {
+  config_ = dir_.write("keyward.yaml", yaml);
+  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
+                                     env_);
+}
+
+Keyward::Keyward(const std::function<std::string(const TempDir&)>& makeYaml, Env env) : env_(std::move(env)) {
+  config_ = dir_.write("keyward.yaml", makeYaml(dir_));
+  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
+                                     env_);
+}
+
+bool Keyward::restart() {
+  daemon_->signal(SIGTERM);
+  if (daemon_->waitExit() != 0) return false;
+  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
+                                     env_);
+  return daemon_->waitUntilServing();
+}
+
+int Keyward::reloadsFinished() {
+  std::smatch m;
+  std::string s = status();
+  static const std::regex counts("\"succeeded\":([0-9]+),\"failed\":([0-9]+)");
+  if (!std::regex_search(s, m, counts)) return -1;
+  return std::stoi(m[1]) + std::stoi(m[2]);
+}
+
+bool Keyward::reload() {
+  int before = reloadsFinished();
+  daemon_->signal(SIGHUP);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (reloadsFinished() > before) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return false;
+}
+
+}  // namespace keyward::test
