@@ -202,7 +202,7 @@ int show(const Options& options, const std::string& key) {
   auto k = Poco::JSON::Parser().parse(reply->body).extract<Poco::JSON::Object::Ptr>();
   auto field = [&](const char* name) {
     Poco::Dynamic::Var v = k->get(name);
-    return v.isEmpty() ? std::string("-") : v.toString();
+    return v.isEmpty() || v.toString().empty() ? std::string("-") : v.toString();
   };
   printTable({{"id", field("id")},
               {"name", field("name")},
@@ -210,9 +210,7 @@ int show(const Options& options, const std::string& key) {
               {"peer", field("peer")},
               {"type", field("type")},
               {"scopes", scopesText(k)},
-              {"status", field("status") + (field("revoked_reason").empty() || field("revoked_reason") == "-"
-                                                ? ""
-                                                : " (" + field("revoked_reason") + ")")},
+              {"status", field("status") + (field("revoked_reason") == "-" ? "" : " (" + field("revoked_reason") + ")")},
               {"fingerprint", field("fingerprint")},
               {"created", timeText(k->get("created"), now, "-")},
               {"not before", timeText(k->get("not_before"), now, "-")},
