@@ -31,7 +31,7 @@ class ApiHandler : public RequestHandler {
     std::string_view uri;     // may carry a query
     bool fromProxy = false;
   };
-  static Original originalOf(const HttpRequest& request);
+  static Original originalOf(const HttpRequest& request, const ClientInfo& client, const KeySet* keys);
 
   void verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response);
   void admin(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response);

@@ -82,6 +82,9 @@ struct Config {
   std::string stateDir;                             // usage and revocations; empty = not kept
   Millis stateInterval{10000};                      // how often changed state is written
   std::size_t recentCalls = 20;                     // per-key ring of recent calls
+  // Peers whose X-Original-* / X-Forwarded-* headers (and Envoy path form) are believed.
+  std::vector<std::string> trustedProxies = {"127.0.0.0/8", "::1"};
+  Millis cacheMaxAge{0};  // > 0: 200 answers say Cache-Control: private, max-age=N
 };
 
 inline constexpr const char* kDefaultPeer = "default";

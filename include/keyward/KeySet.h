@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keyward/AddressRange.h"
 #include "keyward/Config.h"
 #include "keyward/Digest.h"
 #include "keyward/KeyPolicy.h"
@@ -35,6 +36,8 @@ struct KeyEntry {
 struct AccessRules {
   std::vector<RouteRule> routes;
   std::int64_t expiryWarningMs = 7LL * 24 * 3600 * 1000;
+  std::vector<AddressRange> trustedProxies;
+  std::int64_t cacheMaxAgeSeconds = 0;
 };
 
 using KeyEntries = std::vector<KeyEntry, LargeAllocator<KeyEntry>>;

@@ -3,10 +3,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <cstdlib>
@@ -18,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include "keyward/CliHttp.h"
 #include "keyward/Json.h"
 #include "keyward/KeyPolicy.h"
 
@@ -66,33 +64,11 @@ std::optional<std::string> adminKey(const Options& options, std::string& problem
   return key;
 }
 
-struct Reply {
-  int status = 0;
-  std::string body;
-};
+using Reply = CliReply;
 
 std::optional<Reply> get(const std::string& base, const std::string& pathAndQuery, const std::string& key,
                          std::string& problem) {
-  try {
-    Poco::URI uri(base);
-    Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
-    session.setTimeout(Poco::Timespan(10, 0));
-    std::string prefix = uri.getPath();
-    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, prefix + pathAndQuery,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    request.set("X-API-Key", key);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    Reply reply;
-    reply.status = response.getStatus();
-    Poco::StreamCopier::copyToString(in, reply.body);
-    return reply;
-  } catch (const Poco::Exception& e) {
-    problem = "cannot reach keyward at " + base + ": " + e.displayText();
-    return std::nullopt;
-  }
+  return cliGet(base, pathAndQuery, [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", key); }, problem);
 }
 
 std::string encode(const std::string& value) {

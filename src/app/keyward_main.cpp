@@ -31,6 +31,7 @@
 #include "keyward/Reloader.h"
 #include "keyward/StateKeeper.h"
 #include "keyward/UsageStore.h"
+#include "keyward/VerifyCommand.h"
 
 namespace keyward {
 namespace {
@@ -324,6 +325,7 @@ class KeywardApp : public Poco::Util::Application {
 int main(int argc, char** argv) {
   // Client subcommands talk to a running daemon; they share nothing with serving.
   if (argc > 1 && std::string_view(argv[1]) == "keys") return keyward::runKeysCommand(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "verify") return keyward::runVerifyCommand(argc - 1, argv + 1);
 
   // Before any thread exists, so that every thread inherits the mask.
   sigset_t signals = keyward::handledSignals();

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <sstream>
 
+#include "keyward/AddressRange.h"
 #include "keyward/Digest.h"
 #include "keyward/Names.h"
 
@@ -366,7 +367,28 @@ void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
 void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   if (!r.expectMap(root, "")) return;
   r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files",
-                             "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls"});
+                             "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
+                             "trusted_proxies", "cache_max_age"});
+  if (const YAML::Node n = root["trusted_proxies"]) {
+    config.trustedProxies.clear();
+    if (!n.IsSequence()) r.fail(n, "trusted_proxies", "must be a list of addresses or CIDR ranges");
+    for (std::size_t i = 0; n.IsSequence() && i < n.size(); ++i) {
+      auto text = r.string(n[i], "trusted_proxies");
+      if (text && !AddressRange::parse(*text)) {
+        r.fail(n[i], "trusted_proxies", "'" + *text + "' is not an IP address or CIDR range");
+      } else if (text) {
+        config.trustedProxies.push_back(*text);
+      }
+    }
+  }
+  if (const YAML::Node n = root["cache_max_age"]) {
+    auto value = n.IsScalar() ? parseDuration(n.Scalar()) : std::nullopt;
+    if (!value || value->count() % 1000 != 0 || value->count() > 3'600'000) {
+      r.fail(n, "cache_max_age", "must be whole seconds from 0s to 1h");
+    } else {
+      config.cacheMaxAge = *value;
+    }
+  }
   ifPresent(root, "expiry_warning", [&](const YAML::Node& n) { return r.duration(n, "expiry_warning"); },
             config.expiryWarning);
   ifPresent(root, "state_dir", [&](const YAML::Node& n) { return r.string(n, "state_dir"); }, config.stateDir);

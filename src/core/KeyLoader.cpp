@@ -8,6 +8,10 @@ AccessRules accessRulesOf(const Config& config) {
   AccessRules rules;
   rules.routes = config.routes;
   rules.expiryWarningMs = config.expiryWarning.count();
+  for (const std::string& text : config.trustedProxies) {
+    if (auto range = AddressRange::parse(text)) rules.trustedProxies.push_back(*range);
+  }
+  rules.cacheMaxAgeSeconds = config.cacheMaxAge.count() / 1000;
   return rules;
 }
 

@@ -68,8 +68,12 @@ void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, Re
   sendJson(response, 404, "{\"error\":\"NOT_FOUND\"}");
 }
 
-ApiHandler::Original ApiHandler::originalOf(const HttpRequest& request) {
+ApiHandler::Original ApiHandler::originalOf(const HttpRequest& request, const ClientInfo& client,
+                                            const KeySet* keys) {
   Original original;
+  // Only a trusted proxy may say what the original request was; from anyone else the
+  // claim is ignored, so a client cannot choose the path a route rule sees.
+  if (!keys || !anyContains(keys->rules().trustedProxies, client.address)) return original;
   if (request.path.size() > kVerify.size()) {  // Envoy: path_prefix + the original path
     original.method = request.method;
     original.uri = request.target.substr(request.target.find(kVerify) + kVerify.size());
@@ -106,11 +110,11 @@ void ApiHandler::record(const Decision& decision, std::string_view method, std::
 void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
   const KeySet* keys = keys_.get();
   const bool headersOnly = wantsHeadersOnly(request);
-  const Original original = originalOf(request);
+  const Original original = originalOf(request, client, keys);
 
   Requirement need;
   QueryParam peer, scope;
-  if (original.uri.empty() || request.path.size() == kVerify.size()) {
+  if (request.path.size() == kVerify.size()) {
     // Demands in our own query (?peer=&scope=); Envoy's query belongs to the original.
     peer = queryParam(request.query, "peer");
     scope = queryParam(request.query, "scope");
@@ -153,7 +157,12 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   const KeyEntry& key = *decision.key;
   const KeyPolicy& policy = key.rules();
   response.status(200);
-  response.header("Cache-Control", "no-store");
+  if (const std::int64_t maxAge = keys->rules().cacheMaxAgeSeconds; maxAge > 0) {
+    // Lets a proxy reuse a positive answer briefly (denials are never cached).
+    response.header("Cache-Control", "private, max-age=" + std::to_string(maxAge));
+  } else {
+    response.header("Cache-Control", "no-store");
+  }
   response.header("X-Keyward-Key-Id", key.id);
   response.header("X-Keyward-Peer", key.peer);
   const std::string scopes = policy.scopes.empty() ? std::string() : policy.scopeList();
