@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (unit, integration) through ctest.
+# Installs what is missing, builds, and runs every test (unit, integration, and end to end
+# with Debian's nginx) through ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh nginx
 scripts/build.sh
 cd build
 ctest --output-on-failure -j"$(nproc)" --timeout 300
