@@ -148,6 +148,10 @@ class KeywardApp : public Poco::Util::Application {
       formatter.setCommand(commandName());
       formatter.setUsage("[options]");
       formatter.setHeader("keyward: authenticates service-to-service requests with static API keys.");
+      formatter.setFooter(
+          "Client commands (talk to a running daemon):\n"
+          "  keyward keys list|show ...   the admin API as a table (keyward keys --help)\n"
+          "  keyward verify --url URL --key-file PATH   exit 0 accepted, 1 refused, 2 error");
       formatter.format(std::cout);
       return kExitOk;
     }
