@@ -85,6 +85,9 @@ struct Config {
   // Peers whose X-Original-* / X-Forwarded-* headers (and Envoy path form) are believed.
   std::vector<std::string> trustedProxies = {"127.0.0.0/8", "::1"};
   Millis cacheMaxAge{0};  // > 0: 200 answers say Cache-Control: private, max-age=N
+  bool watch = true;                 // reload by itself when key files/directories change
+  Millis watchDebounce{200};         // quiet time after the last change before reloading
+  Millis watchInterval{30000};       // periodic re-check, for when inotify says nothing
 };
 
 inline constexpr const char* kDefaultPeer = "default";

@@ -5,6 +5,7 @@
 // loops never see them.
 
 #include <malloc.h>
+#include <unistd.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -28,8 +30,11 @@
 #include "keyward/Json.h"
 #include "keyward/KeysCommand.h"
 #include "keyward/Log.h"
+#include "keyward/ReloadCommand.h"
 #include "keyward/Reloader.h"
+#include "keyward/SecretWatcher.h"
 #include "keyward/StateKeeper.h"
+#include "keyward/SystemdNotifier.h"
 #include "keyward/UsageStore.h"
 #include "keyward/VerifyCommand.h"
 
@@ -37,6 +42,9 @@ namespace keyward {
 namespace {
 
 const auto kProcessStart = std::chrono::steady_clock::now();
+
+// sigqueue() value that marks a SIGHUP sent by our own SecretWatcher.
+constexpr int kWatchReload = 0x6b77;
 
 // Exit codes (documented in README).
 constexpr int kExitOk = 0;
@@ -151,7 +159,8 @@ class KeywardApp : public Poco::Util::Application {
       formatter.setFooter(
           "Client commands (talk to a running daemon):\n"
           "  keyward keys list|show ...   the admin API as a table (keyward keys --help)\n"
-          "  keyward verify --url URL --key-file PATH   exit 0 accepted, 1 refused, 2 error");
+          "  keyward verify --url URL --key-file PATH     0 accepted, 1 refused, 2 error\n"
+          "  keyward reload [--url URL] --pid PID         SIGHUP, wait for the result (ExecReload)");
       formatter.format(std::cout);
       return kExitOk;
     }
@@ -268,13 +277,29 @@ class KeywardApp : public Poco::Util::Application {
                {"startup_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - kProcessStart).count()}});
     logExpiringKeys(reloader);
 
+    SystemdNotifier notifier;
+    notifier.ready(statusLine(reloader));
+    std::unique_ptr<SecretWatcher> watcher;
+    if (config.watch) {
+      // The watcher asks for a reload the same way an operator does: a SIGHUP, queued with
+      // our own pid so the log can say why.
+      watcher = std::make_unique<SecretWatcher>(config.watchDebounce, config.watchInterval, [](const std::string&) {
+        sigqueue(::getpid(), SIGHUP, sigval{kWatchReload});
+      });
+      watcher->setTargets(watchTargetsOf(config));
+    }
+
     sigset_t signals = handledSignals();
     // A reload frees the old key set once every loop has moved on (within a second); then
     // hand the freed heap back to the system so resident memory follows the key count.
     bool trimPending = true;
+    const auto watchdog = notifier.watchdogInterval();
+    const long waitMs = watchdog.count() > 0 ? std::clamp<long>(watchdog.count() / 4000, 10, 1000) : 1000;
     while (true) {
-      const timespec wait{1, 0};
-      int signal = sigtimedwait(&signals, nullptr, &wait);
+      notifier.watchdogTick();
+      const timespec wait{waitMs / 1000, (waitMs % 1000) * 1'000'000};
+      siginfo_t info{};
+      int signal = sigtimedwait(&signals, &info, &wait);
       if (signal < 0) {
         keeper.tick();
         if (errno == EAGAIN && trimPending) {
@@ -284,12 +309,19 @@ class KeywardApp : public Poco::Util::Application {
         continue;
       }
       if (signal == SIGHUP) {
-        reload(reloader, config);
+        const bool fromWatcher = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
+                                 info.si_value.sival_int == kWatchReload;
+        notifier.reloading();
+        ReloadOutcome outcome = reload(reloader, config, fromWatcher ? "watch" : "signal");
+        if (outcome.ok && watcher) watcher->setTargets(watchTargetsOf(*outcome.config));
+        notifier.ready(statusLine(reloader));
         keeper.flush();  // a revocation must survive a crash right after it
         trimPending = true;
         continue;
       }
       Log::info("stopping", "stopping: finishing requests in progress", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      notifier.stopping();
+      watcher.reset();
       server.stop();
       listener.close();
       keeper.flush();
@@ -298,22 +330,32 @@ class KeywardApp : public Poco::Util::Application {
     }
   }
 
-  static void reload(Reloader& reloader, const Config& running) {
+  // For STATUS= in systemctl status: generation, key count, last reload result.
+  static std::string statusLine(const Reloader& reloader) {
+    ReloadStatus s = reloader.status();
+    return "serving generation " + std::to_string(s.generation) + ", " + std::to_string(s.keyCount) +
+           " keys; last reload " + (s.lastOk ? "ok" : "FAILED (old keys kept)") + " at " +
+           formatRfc3339(s.lastAttemptUnixMs);
+  }
+
+  static ReloadOutcome reload(Reloader& reloader, const Config& running, std::string_view trigger) {
     ReloadOutcome outcome = reloader.reload();
     if (!outcome.ok) {
       logProblems(outcome.problems, "reload_failed");
       Log::error("reload", "reload failed; the previous keys stay in service",
-                 {{"ok", false}, {"generation", outcome.generation}, {"problems", outcome.problems.size()},
-                  {"ms", outcome.millis}});
-      return;
+                 {{"ok", false}, {"trigger", trigger}, {"generation", outcome.generation},
+                  {"problems", outcome.problems.size()}, {"ms", outcome.millis}});
+      return outcome;
     }
     Log::info("reload", "keys reloaded",
-              {{"ok", true}, {"generation", outcome.generation}, {"keys", outcome.keyCount}, {"ms", outcome.millis}});
+              {{"ok", true}, {"trigger", trigger}, {"generation", outcome.generation}, {"keys", outcome.keyCount},
+               {"ms", outcome.millis}});
     logExpiringKeys(reloader);
     const Config& next = *outcome.config;
     if (next.listen != running.listen || next.workers != running.workers) {
       Log::warn("reload", "listen and workers changes take effect only after a restart");
     }
+    return outcome;
   }
 
   bool help_ = false;
@@ -330,6 +372,7 @@ int main(int argc, char** argv) {
   // Client subcommands talk to a running daemon; they share nothing with serving.
   if (argc > 1 && std::string_view(argv[1]) == "keys") return keyward::runKeysCommand(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "verify") return keyward::runVerifyCommand(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "reload") return keyward::runReloadCommand(argc - 1, argv + 1);
 
   // Before any thread exists, so that every thread inherits the mask.
   sigset_t signals = keyward::handledSignals();

@@ -368,7 +368,12 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   if (!r.expectMap(root, "")) return;
   r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files",
                              "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
-                             "trusted_proxies", "cache_max_age"});
+                             "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval"});
+  ifPresent(root, "watch", [&](const YAML::Node& n) { return r.boolean(n, "watch"); }, config.watch);
+  ifPresent(root, "watch_debounce", [&](const YAML::Node& n) { return r.duration(n, "watch_debounce"); },
+            config.watchDebounce);
+  ifPresent(root, "watch_interval", [&](const YAML::Node& n) { return r.duration(n, "watch_interval"); },
+            config.watchInterval);
   if (const YAML::Node n = root["trusted_proxies"]) {
     config.trustedProxies.clear();
     if (!n.IsSequence()) r.fail(n, "trusted_proxies", "must be a list of addresses or CIDR ranges");
