@@ -3,7 +3,7 @@
 # with Debian's nginx) through ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh nginx
+scripts/deps.sh nginx systemd
 scripts/build.sh
 cd build
 ctest --output-on-failure -j"$(nproc)" --timeout 300
