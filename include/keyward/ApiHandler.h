@@ -6,7 +6,9 @@
 #include <array>
 #include <functional>
 
+#include "keyward/FailureThrottle.h"
 #include "keyward/HttpServer.h"
+#include "keyward/Metrics.h"
 #include "keyward/Reloader.h"
 #include "keyward/Snapshot.h"
 #include "keyward/UsageStore.h"
@@ -16,11 +18,19 @@ namespace keyward {
 
 using Clock = std::function<std::int64_t()>;  // Unix milliseconds
 
+// What every loop's handler shares. Pointers may be null: that feature is then off.
+struct ApiServices {
+  const Reloader& reloader;
+  const HttpServer* server = nullptr;  // connection counters for /v1/status and /metrics
+  UsageStore* usage = nullptr;         // per-key usage
+  MetricsRegistry* metrics = nullptr;  // /metrics
+  FailureThrottle* throttle = nullptr; // 429 after repeated denials
+  Clock clock;                         // default: the system clock
+};
+
 class ApiHandler : public RequestHandler {
  public:
-  // `server` (may be null) supplies the connection counters shown in /v1/status; `usage`
-  // (may be null) records each key's calls.
-  ApiHandler(const Reloader& reloader, const HttpServer* server, UsageStore* usage, Clock clock = {});
+  explicit ApiHandler(const ApiServices& services);
   void handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) override;
 
  private:
@@ -38,10 +48,17 @@ class ApiHandler : public RequestHandler {
   void ready(ResponseWriter& response);
   void status(ResponseWriter& response);
   void record(const Decision& decision, std::string_view method, std::string_view path, const ClientInfo& client);
+  // A denial, or 429 if this client has been denied too often. Returns the code sent.
+  std::string_view refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
+              bool headersOnly, ResponseWriter& response);
+  void metrics(ResponseWriter& response);
 
   const Reloader& reloader_;
   const HttpServer* server_;
   UsageStore* usage_;
+  FailureThrottle* throttle_;
+  MetricsRegistry* registry_;
+  VerifyCounters* counters_ = nullptr;  // this loop's
   Clock clock_;
   SnapshotReader<KeySet> keys_;
   std::int64_t now_ = 0;      // this request's time

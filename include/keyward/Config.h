@@ -85,6 +85,13 @@ struct Config {
   // Peers whose X-Original-* / X-Forwarded-* headers (and Envoy path form) are believed.
   std::vector<std::string> trustedProxies = {"127.0.0.0/8", "::1"};
   Millis cacheMaxAge{0};  // > 0: 200 answers say Cache-Control: private, max-age=N
+  // Failed-attempt throttling per client address (0 failures = off). Restart to change.
+  std::uint32_t throttleFailures = 20;
+  Millis throttleWindow{60000};
+  std::size_t throttleClients = 16384;  // addresses remembered (fixed memory)
+  // Unix socket listener beside `listen` (empty = none). Restart to change.
+  std::string listenUnix;
+  unsigned listenUnixMode = 0660;
   bool watch = true;                 // reload by itself when key files/directories change
   Millis watchDebounce{200};         // quiet time after the last change before reloading
   Millis watchInterval{30000};       // periodic re-check, for when inotify says nothing

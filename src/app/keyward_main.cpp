@@ -26,7 +26,9 @@
 
 #include "keyward/ApiHandler.h"
 #include "keyward/ConfigLoader.h"
+#include "keyward/FailureThrottle.h"
 #include "keyward/HttpServer.h"
+#include "keyward/Metrics.h"
 #include "keyward/Json.h"
 #include "keyward/KeysCommand.h"
 #include "keyward/Log.h"
@@ -35,6 +37,7 @@
 #include "keyward/SecretWatcher.h"
 #include "keyward/StateKeeper.h"
 #include "keyward/SystemdNotifier.h"
+#include "keyward/UnixListener.h"
 #include "keyward/UsageStore.h"
 #include "keyward/VerifyCommand.h"
 
@@ -250,14 +253,31 @@ class KeywardApp : public Poco::Util::Application {
       std::cerr << "keyward: cannot listen on " << listen << ": " << e.displayText() << "\n";
       return kExitRuntime;
     }
+    std::vector<int> listenFds = {listener.impl()->sockfd()};
+    UnixListener unixListener;
+    if (!config.listenUnix.empty()) {
+      std::string problem;
+      if (!unixListener.open(config.listenUnix, config.listenUnixMode, problem)) {
+        Log::error("start_failed", "cannot listen on the unix socket", {{"path", config.listenUnix}, {"error", problem}});
+        std::cerr << "keyward: cannot listen on " << config.listenUnix << ": " << problem << "\n";
+        return kExitRuntime;
+      }
+      listenFds.push_back(unixListener.fd());
+    }
 
     HttpServer::Options options;
     options.workers = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
     options.limits = config.limits;
     options.shutdownTimeout = config.shutdownTimeout;
     HttpServer* serverPtr = nullptr;
-    HttpServer server({listener.impl()->sockfd()}, options, [&reloader, &serverPtr, &usage](unsigned) {
-      return std::make_unique<ApiHandler>(reloader, serverPtr, &usage);
+    MetricsRegistry metrics;
+    std::unique_ptr<FailureThrottle> throttle;
+    if (config.throttleFailures > 0) {
+      throttle = std::make_unique<FailureThrottle>(config.throttleFailures, config.throttleWindow.count(),
+                                                   config.throttleClients);
+    }
+    HttpServer server(listenFds, options, [&](unsigned) {
+      return std::make_unique<ApiHandler>(ApiServices{reloader, serverPtr, &usage, &metrics, throttle.get(), {}});
     });
     serverPtr = &server;
     try {
@@ -270,6 +290,7 @@ class KeywardApp : public Poco::Util::Application {
               {{"version", KEYWARD_VERSION},
                {"config", reloader.configPath().empty() ? std::string("built-in") : reloader.configPath()},
                {"listen", listener.address().toString()},
+               {"listen_unix", config.listenUnix},
                {"workers", options.workers},
                {"keys", first.keyCount},
                {"generation", first.generation},

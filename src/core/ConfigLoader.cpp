@@ -368,7 +368,33 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   if (!r.expectMap(root, "")) return;
   r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files",
                              "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
-                             "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval"});
+                             "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval",
+                             "throttle", "listen_unix"});
+  if (const YAML::Node n = root["throttle"]; n && r.expectMap(n, "throttle")) {
+    r.rejectUnknown(n, "throttle", {"max_failures", "window", "clients"});
+    ifPresent(n, "max_failures", [&](const YAML::Node& v) { return r.count(v, "throttle.max_failures", 0, 1u << 30); },
+              config.throttleFailures);
+    ifPresent(n, "window", [&](const YAML::Node& v) { return r.duration(v, "throttle.window"); }, config.throttleWindow);
+    ifPresent(n, "clients", [&](const YAML::Node& v) { return r.count(v, "throttle.clients", 64, 1u << 24); },
+              config.throttleClients);
+  }
+  if (const YAML::Node n = root["listen_unix"]; n && r.expectMap(n, "listen_unix")) {
+    r.rejectUnknown(n, "listen_unix", {"path", "mode"});
+    ifPresent(n, "path", [&](const YAML::Node& v) { return r.string(v, "listen_unix.path"); }, config.listenUnix);
+    if (const YAML::Node m = n["mode"]) {
+      unsigned mode = 0;
+      const std::string text = m.IsScalar() ? m.Scalar() : "";
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+      if (text.empty() || ec != std::errc() || end != text.data() + text.size() || mode > 0777) {
+        r.fail(m, "listen_unix.mode", "must be an octal file mode such as 0660");
+      } else {
+        config.listenUnixMode = mode;
+      }
+    }
+    if (config.listenUnix.empty() || config.listenUnix[0] != '/') {
+      r.fail(n, "listen_unix", "needs an absolute 'path'");
+    }
+  }
   ifPresent(root, "watch", [&](const YAML::Node& n) { return r.boolean(n, "watch"); }, config.watch);
   ifPresent(root, "watch_debounce", [&](const YAML::Node& n) { return r.duration(n, "watch_debounce"); },
             config.watchDebounce);

@@ -1,10 +1,14 @@
 #include "keyward/ApiHandler.h"
 
+#include <arpa/inet.h>
+
 #include <atomic>
+#include <chrono>
 
 #include "keyward/AdminViews.h"
 #include "keyward/Json.h"
 #include "keyward/KeyLoader.h"
+#include "keyward/MetricsText.h"
 #include "keyward/Log.h"
 #include "keyward/QueryString.h"
 #include "keyward/Routes.h"
@@ -48,14 +52,24 @@ void sendJson(ResponseWriter& response, int status, std::string_view body) {
 
 std::string_view withoutQuery(std::string_view uri) { return uri.substr(0, uri.find_first_of("?#")); }
 
+// A proxy whose forwarded headers are believed: a configured address, or any peer on the
+// unix socket (reaching it already takes the socket file's permissions).
+bool isTrustedProxy(const KeySet* keys, const ClientInfo& client) {
+  if (client.address.ss_family == AF_UNIX) return true;
+  return keys && anyContains(keys->rules().trustedProxies, client.address);
+}
+
 }  // namespace
 
-ApiHandler::ApiHandler(const Reloader& reloader, const HttpServer* server, UsageStore* usage, Clock clock)
-    : reloader_(reloader),
-      server_(server),
-      usage_(usage),
-      clock_(clock ? std::move(clock) : Clock(unixMillisNow)),
-      keys_(reloader.keys()) {}
+ApiHandler::ApiHandler(const ApiServices& services)
+    : reloader_(services.reloader),
+      server_(services.server),
+      usage_(services.usage),
+      throttle_(services.throttle),
+      registry_(services.metrics),
+      counters_(services.metrics ? &services.metrics->addLoop() : nullptr),
+      clock_(services.clock ? services.clock : Clock(unixMillisNow)),
+      keys_(services.reloader.keys()) {}
 
 void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
   now_ = clock_();
@@ -65,6 +79,7 @@ void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, Re
   if (path == "/healthz") return sendJson(response, 200, "{\"status\":\"ok\"}");
   if (path == "/readyz") return ready(response);
   if (path == "/v1/status") return status(response);
+  if (path == "/metrics" && registry_) return metrics(response);
   sendJson(response, 404, "{\"error\":\"NOT_FOUND\"}");
 }
 
@@ -73,7 +88,7 @@ ApiHandler::Original ApiHandler::originalOf(const HttpRequest& request, const Cl
   Original original;
   // Only a trusted proxy may say what the original request was; from anyone else the
   // claim is ignored, so a client cannot choose the path a route rule sees.
-  if (!keys || !anyContains(keys->rules().trustedProxies, client.address)) return original;
+  if (!isTrustedProxy(keys, client)) return original;
   if (request.path.size() > kVerify.size()) {  // Envoy: path_prefix + the original path
     original.method = request.method;
     original.uri = request.target.substr(request.target.find(kVerify) + kVerify.size());
@@ -108,6 +123,19 @@ void ApiHandler::record(const Decision& decision, std::string_view method, std::
 }
 
 void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
+  const auto started = std::chrono::steady_clock::now();
+  struct CountOnExit {  // every verify answer is counted, whichever way it leaves
+    VerifyCounters* counters;
+    std::chrono::steady_clock::time_point started;
+    std::string_view code = "BAD_REQUEST";
+    ~CountOnExit() {
+      if (counters) {
+        counters->count(code, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                             std::chrono::steady_clock::now() - started)
+                                                             .count()));
+      }
+    }
+  } counted{counters_, started};
   const KeySet* keys = keys_.get();
   const bool headersOnly = wantsHeadersOnly(request);
   const Original original = originalOf(request, client, keys);
@@ -125,7 +153,10 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   std::string_view originalPath = withoutQuery(original.uri);
   if (keys && !keys->rules().routes.empty() && !original.uri.empty()) {
     std::optional<std::string> normalized = normalizePath(originalPath);
-    if (!normalized) return deny(response, 403, "INVALID_PATH", headersOnly);
+    if (!normalized) {
+      counted.code = refuse(request, client, keys, Decision{false, 403, "INVALID_PATH", nullptr}, headersOnly, response);
+      return;
+    }
     scratch_ = std::move(*normalized);
     originalPath = scratch_;
     // An unknown method matches every rule's method list: the strictest reading.
@@ -145,15 +176,10 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   record(decision, original.fromProxy ? original.method : request.method,
          original.fromProxy ? originalPath : request.path, client);
   if (!decision.allowed) {
-    if (Log::enabled(LogLevel::Debug)) {
-      Log::write(LogLevel::Debug, "deny", "request denied",
-                 {{"code", decision.code},
-                  {"key_id", decision.key ? std::string_view(decision.key->id) : std::string_view()},
-                  {"client", client.text()},
-                  {"path", request.path}});
-    }
-    return deny(response, decision.status, decision.code, headersOnly);
+    counted.code = refuse(request, client, keys, decision, headersOnly, response);
+    return;
   }
+  counted.code = {};
   const KeyEntry& key = *decision.key;
   const KeyPolicy& policy = key.rules();
   response.status(200);
@@ -196,7 +222,10 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   const KeySet* keys = keys_.get();
   Decision decision = verifyRequest(request, keys, Requirement{{}, "admin", {}}, now_);
   record(decision, request.method, request.path, client);
-  if (!decision.allowed) return deny(response, decision.status, decision.code, false);
+  if (!decision.allowed) {
+    refuse(request, client, keys, decision, false, response);
+    return;
+  }
   if (request.method != "GET" && request.method != "HEAD") {
     response.header("Allow", "GET, HEAD");
     return sendJson(response, 405, "{\"error\":\"METHOD_NOT_ALLOWED\"}");
@@ -220,6 +249,71 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   if (calls) appendCallsJson(body_, key->id, usage);
   else appendKeyJson(body_, *key, usage, now_, true);
   sendJson(response, 200, body_);
+}
+
+std::string_view ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
+                        bool headersOnly, ResponseWriter& response) {
+  if (throttle_) {
+    // Behind a trusted proxy, the client is the address the proxy appended last.
+    AddressKey who = addressKeyOf(client.address);
+    if (isTrustedProxy(keys, client)) {
+      if (const HeaderField* xff = request.findHeader("x-forwarded-for")) {
+        std::string_view last = xff->value.substr(xff->value.rfind(',') + 1);
+        while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+        std::string text(last);
+        sockaddr_storage parsed{};
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&parsed);
+        auto* in4 = reinterpret_cast<sockaddr_in*>(&parsed);
+        if (inet_pton(AF_INET, text.c_str(), &in4->sin_addr) == 1) {
+          parsed.ss_family = AF_INET;
+          who = addressKeyOf(parsed);
+        } else if (inet_pton(AF_INET6, text.c_str(), &in6->sin6_addr) == 1) {
+          parsed.ss_family = AF_INET6;
+          who = addressKeyOf(parsed);
+        }
+      }
+    }
+    FailureThrottle::Verdict verdict = throttle_->recordDenial(who, now_);
+    if (verdict.throttled) {
+      if (verdict.firstThrottled) {
+        Log::warn("throttle", "too many denied requests from one client; answering 429 until the window ends",
+                  {{"client", client.text()}, {"retry_after", verdict.retryAfterSeconds}});
+      }
+      response.status(429);
+      response.header("Retry-After", std::to_string(verdict.retryAfterSeconds));
+      response.header("Cache-Control", "no-store");
+      response.header("X-Keyward-Code", "THROTTLED");
+      response.finish(kJson, headersOnly ? std::string_view() : "{\"valid\":false,\"code\":\"THROTTLED\"}");
+      return "THROTTLED";
+    }
+  }
+  if (Log::enabled(LogLevel::Debug)) {
+    Log::write(LogLevel::Debug, "deny", "request denied",
+               {{"code", decision.code},
+                {"key_id", decision.key ? std::string_view(decision.key->id) : std::string_view()},
+                {"client", client.text()},
+                {"path", request.path}});
+  }
+  deny(response, decision.status, decision.code, headersOnly);
+  return decision.code;
+}
+
+void ApiHandler::metrics(ResponseWriter& response) {
+  MetricsInputs in;
+  in.verify = registry_->totals();
+  ServerStats stats;
+  if (server_) {
+    stats = server_->stats();
+    in.server = &stats;
+  }
+  in.reload = reloader_.status();
+  in.keys = keys_.get();
+  in.usage = usage_;
+  in.throttled = throttle_ ? throttle_->throttledTotal() : 0;
+  in.nowMs = now_;
+  response.status(200);
+  response.header("Cache-Control", "no-store");
+  response.finish("text/plain; version=0.0.4; charset=utf-8", renderMetrics(in));
 }
 
 void ApiHandler::ready(ResponseWriter& response) {

@@ -1,0 +1,50 @@
+#pragma once
+// Counters for /metrics (Prometheus text format). Each event loop owns one VerifyCounters
+// and is its only writer, so counting costs an uncontended relaxed add; a scrape sums them.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace keyward {
+
+// Every answer code of /v1/verify, "ok" first.
+inline constexpr std::array<std::string_view, 13> kVerifyCodes = {
+    "ok",      "MISSING_KEY", "INVALID_KEY", "AMBIGUOUS_KEY",      "EXPIRED",      "NOT_YET_VALID", "SUSPENDED",
+    "REVOKED", "WRONG_PEER",  "INSUFFICIENT_SCOPE", "INVALID_PATH", "BAD_REQUEST", "THROTTLED"};
+
+// Upper bounds (seconds) of the verify latency histogram: time spent answering, from a
+// parsed request to its response written into the output buffer.
+inline constexpr std::array<double, 10> kLatencyBuckets = {0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+                                                          0.001,    0.0025,  0.005,  0.01,    0.05};
+
+struct VerifyCounters {
+  std::array<std::atomic<std::uint64_t>, kVerifyCodes.size()> byCode{};
+  std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency{};  // last: +Inf only
+  std::atomic<std::uint64_t> latencySumNs{0};
+
+  void count(std::string_view code, std::uint64_t nanos);
+};
+
+struct VerifyTotals {
+  std::array<std::uint64_t, kVerifyCodes.size()> byCode{};
+  std::array<std::uint64_t, kLatencyBuckets.size() + 1> latency{};
+  std::uint64_t latencySumNs = 0;
+};
+
+class MetricsRegistry {
+ public:
+  VerifyCounters& addLoop();
+  VerifyTotals totals() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<VerifyCounters>> loops_;
+};
+
+}  // namespace keyward
