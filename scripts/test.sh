@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test (unit, integration, and end to end
-# with Debian's nginx) through ctest.
+# with Debian's nginx, the hostile suite with promtool) through ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh nginx systemd
+scripts/deps.sh nginx systemd prometheus
 scripts/build.sh
 cd build
 ctest --output-on-failure -j"$(nproc)" --timeout 300
