@@ -3,7 +3,7 @@
 # with Debian's nginx, the hostile suite with promtool) through ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh nginx systemd prometheus
+scripts/deps.sh nginx systemd prometheus clang libclang-rt-14-dev
 scripts/build.sh
 cd build
 ctest --output-on-failure -j"$(nproc)" --timeout 300

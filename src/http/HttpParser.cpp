@@ -106,10 +106,12 @@ ParseResult HttpParser::parse(const char* data, std::size_t size, std::size_t& s
   }
   scanned = size;
   if (size > limits_.maxHeaderBytes) return invalid(431, "request head too large");
-  // Still inside the request line: refuse an overlong target without waiting for the rest.
-  if (!std::memchr(data + start, '\n', size - start) && size - start > limits_.maxUriBytes + 64) {
-    return invalid(414, "request target too long");
-  }
+  // An overlong request line is refused as soon as it is seen, whether or not its end has
+  // arrived (so the verdict does not depend on how the bytes were split into reads).
+  const void* lineEnd = std::memchr(data + start, '\n', size - start);
+  const std::size_t lineLength =
+      (lineEnd ? static_cast<std::size_t>(static_cast<const char*>(lineEnd) - data) : size) - start;
+  if (lineLength > limits_.maxUriBytes + 64) return invalid(414, "request target too long");
   ParseResult more;
   more.status = ParseStatus::NeedMore;
   return more;
