@@ -52,6 +52,7 @@ class ApiHandler : public RequestHandler {
   std::string_view refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
               bool headersOnly, ResponseWriter& response);
   void metrics(ResponseWriter& response);
+  void logDenial(const HttpRequest& request, const ClientInfo& client, const Decision& decision);
 
   const Reloader& reloader_;
   const HttpServer* server_;
@@ -65,6 +66,9 @@ class ApiHandler : public RequestHandler {
   std::string body_;          // reused between requests
   std::string scratch_;       // ditto
   std::array<char, INET6_ADDRSTRLEN> host_{};
+  std::int64_t denialLogSecond_ = 0;
+  std::uint32_t denialLogsThisSecond_ = 0;
+  std::uint32_t denialLogsSuppressed_ = 0;
 };
 
 }  // namespace keyward

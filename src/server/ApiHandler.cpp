@@ -287,13 +287,7 @@ std::string_view ApiHandler::refuse(const HttpRequest& request, const ClientInfo
       return "THROTTLED";
     }
   }
-  if (Log::enabled(LogLevel::Debug)) {
-    Log::write(LogLevel::Debug, "deny", "request denied",
-               {{"code", decision.code},
-                {"key_id", decision.key ? std::string_view(decision.key->id) : std::string_view()},
-                {"client", client.text()},
-                {"path", request.path}});
-  }
+  logDenial(request, client, decision);
   deny(response, decision.status, decision.code, headersOnly);
   return decision.code;
 }
@@ -314,6 +308,33 @@ void ApiHandler::metrics(ResponseWriter& response) {
   response.status(200);
   response.header("Cache-Control", "no-store");
   response.finish("text/plain; version=0.0.4; charset=utf-8", renderMetrics(in));
+}
+
+void ApiHandler::logDenial(const HttpRequest& request, const ClientInfo& client, const Decision& decision) {
+  // One line per denial, but at most kDenialLogsPerSecond a second from this loop: a flood
+  // of bad keys must not become a flood of log lines. The rest are counted in one line.
+  constexpr std::uint32_t kDenialLogsPerSecond = 50;
+  if (!Log::enabled(LogLevel::Info)) return;
+  const std::int64_t second = now_ / 1000;
+  if (second != denialLogSecond_) {
+    if (denialLogsSuppressed_ > 0) {
+      Log::info("deny_suppressed", "denial log lines left out to bound log volume",
+                {{"count", static_cast<std::uint64_t>(denialLogsSuppressed_)}});
+    }
+    denialLogSecond_ = second;
+    denialLogsThisSecond_ = 0;
+    denialLogsSuppressed_ = 0;
+  }
+  if (++denialLogsThisSecond_ > kDenialLogsPerSecond) {
+    ++denialLogsSuppressed_;
+    return;
+  }
+  Log::info("deny", "request denied",
+            {{"code", decision.code},
+             {"status", decision.status},
+             {"key_id", decision.key ? std::string_view(decision.key->id) : std::string_view()},
+             {"client", client.text()},
+             {"path", request.path}});
 }
 
 void ApiHandler::ready(ResponseWriter& response) {

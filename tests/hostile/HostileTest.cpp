@@ -142,6 +142,9 @@ TEST(Throttle, RepeatedDenialsGet429ButAValidKeyStillPasses) {
   EXPECT_EQ(kw.verifyStatus(key), 200) << "an attacker must not lock a worker out";
   EXPECT_EQ(kw.verifyStatus(""), 429);
   EXPECT_TRUE(kw.daemon().waitForLog("\"event\":\"throttle\""));
+  EXPECT_TRUE(kw.daemon().waitForLog("\"event\":\"deny\",\"msg\":\"request denied\",\"code\":\"INVALID_KEY\",\"status\":401"))
+      << kw.daemon().out();
+  EXPECT_NE(kw.daemon().out().find("\"client\":\"127.0.0.1:"), std::string::npos);
   // Behind a trusted proxy, each forwarded client has its own count.
   auto other = kw.verify({{"X-API-Key", newKey()}, {"X-Forwarded-For", "203.0.113.9"}});
   ASSERT_TRUE(other);
