@@ -92,6 +92,14 @@ struct Config {
   // Unix socket listener beside `listen` (empty = none). Restart to change.
   std::string listenUnix;
   unsigned listenUnixMode = 0660;
+  // HTTPS listener beside `listen` (empty listen = none). The address needs a restart to
+  // change; the certificate and key are reloaded with the keys.
+  struct Tls {
+    std::string listen;
+    std::string certFile;
+    std::string keyFile;
+    bool checkPermissions = true;
+  } tls;
   bool watch = true;                 // reload by itself when key files/directories change
   Millis watchDebounce{200};         // quiet time after the last change before reloading
   Millis watchInterval{30000};       // periodic re-check, for when inotify says nothing

@@ -22,6 +22,7 @@
 #include "keyward/Config.h"
 #include "keyward/HttpRequest.h"
 #include "keyward/ResponseWriter.h"
+#include "keyward/TlsContext.h"
 
 namespace keyward {
 
@@ -62,6 +63,9 @@ class HttpServer {
     unsigned workers = 1;
     HttpLimits limits;
     Millis shutdownTimeout{10000};
+    // Listeners (by index into listenFds) whose connections speak TLS with `tls`.
+    std::vector<bool> tlsListener;
+    const TlsContext* tls = nullptr;
   };
 
   // `listenFds` are bound, listening sockets; the server makes them non-blocking but does

@@ -30,8 +30,11 @@ class SecretWatcher {
   SecretWatcher(const SecretWatcher&) = delete;
   SecretWatcher& operator=(const SecretWatcher&) = delete;
 
-  // What to watch from now on (after each successful load). Starts the thread on first use.
-  void setTargets(WatchTargets targets);
+  // What to watch from now on (after each successful load). The watches are in place when
+  // this returns. `baseline` is fingerprintOf(targets) taken before the keys were read: if
+  // the files differ from it already, a reload is asked for at once. Starts the thread on
+  // first use.
+  void setTargets(WatchTargets targets, std::string baseline);
 
   // A cheap identity of everything watched: changes when any file is replaced or edited.
   static std::string fingerprintOf(const WatchTargets& targets);
@@ -42,9 +45,14 @@ class SecretWatcher {
   std::chrono::milliseconds debounce_;
   std::chrono::milliseconds recheck_;
   Trigger trigger_;
+  void installWatches(const WatchTargets& targets);  // under mutex_
+
   std::mutex mutex_;
   WatchTargets targets_;
+  std::string baseline_;
   bool targetsChanged_ = false;
+  int inotifyFd_ = -1;
+  std::vector<int> watches_;
   int wakeFd_ = -1;  // eventfd: new targets or stop
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -37,6 +37,7 @@
 #include "keyward/SecretWatcher.h"
 #include "keyward/StateKeeper.h"
 #include "keyward/SystemdNotifier.h"
+#include "keyward/TlsContext.h"
 #include "keyward/UnixListener.h"
 #include "keyward/UsageStore.h"
 #include "keyward/VerifyCommand.h"
@@ -231,6 +232,7 @@ class KeywardApp : public Poco::Util::Application {
   }
 
   int serve(Reloader& reloader, UsageStore& usage, StateKeeper& keeper) {
+    takeWatchBaseline(reloader.configPath());
     ReloadOutcome first = reloader.reload();
     if (!first.ok) {
       // Fail closed: never serve without a valid key set.
@@ -254,6 +256,27 @@ class KeywardApp : public Poco::Util::Application {
       return kExitRuntime;
     }
     std::vector<int> listenFds = {listener.impl()->sockfd()};
+    std::vector<bool> tlsListener = {false};
+    TlsContext tls;
+    Poco::Net::ServerSocket tlsSocket;
+    if (!config.tls.listen.empty()) {
+      std::string problem;
+      if (!tls.load(config.tls.certFile, config.tls.keyFile, config.tls.checkPermissions, problem)) {
+        Log::error("start_failed", problem);
+        std::cerr << "keyward: not starting: " << problem << "\n";
+        return kExitConfig;
+      }
+      try {
+        tlsSocket.bind(Poco::Net::SocketAddress(config.tls.listen), true);
+        tlsSocket.listen(4096);
+      } catch (const Poco::Exception& e) {
+        Log::error("start_failed", "cannot listen (tls)", {{"listen", config.tls.listen}, {"error", e.displayText()}});
+        std::cerr << "keyward: cannot listen on " << config.tls.listen << ": " << e.displayText() << "\n";
+        return kExitRuntime;
+      }
+      listenFds.push_back(tlsSocket.impl()->sockfd());
+      tlsListener.push_back(true);
+    }
     UnixListener unixListener;
     if (!config.listenUnix.empty()) {
       std::string problem;
@@ -263,12 +286,15 @@ class KeywardApp : public Poco::Util::Application {
         return kExitRuntime;
       }
       listenFds.push_back(unixListener.fd());
+      tlsListener.push_back(false);
     }
 
     HttpServer::Options options;
     options.workers = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
     options.limits = config.limits;
     options.shutdownTimeout = config.shutdownTimeout;
+    options.tlsListener = tlsListener;
+    options.tls = &tls;
     HttpServer* serverPtr = nullptr;
     MetricsRegistry metrics;
     std::unique_ptr<FailureThrottle> throttle;
@@ -291,6 +317,7 @@ class KeywardApp : public Poco::Util::Application {
                {"config", reloader.configPath().empty() ? std::string("built-in") : reloader.configPath()},
                {"listen", listener.address().toString()},
                {"listen_unix", config.listenUnix},
+               {"listen_tls", config.tls.listen.empty() ? std::string() : tlsSocket.address().toString()},
                {"workers", options.workers},
                {"keys", first.keyCount},
                {"generation", first.generation},
@@ -307,7 +334,7 @@ class KeywardApp : public Poco::Util::Application {
       watcher = std::make_unique<SecretWatcher>(config.watchDebounce, config.watchInterval, [](const std::string&) {
         sigqueue(::getpid(), SIGHUP, sigval{kWatchReload});
       });
-      watcher->setTargets(watchTargetsOf(config));
+      watcher->setTargets(watchTargetsOf(config), watchBaseline_);
     }
 
     sigset_t signals = handledSignals();
@@ -333,8 +360,10 @@ class KeywardApp : public Poco::Util::Application {
         const bool fromWatcher = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
                                  info.si_value.sival_int == kWatchReload;
         notifier.reloading();
+        if (watcher) takeWatchBaseline(reloader.configPath());
         ReloadOutcome outcome = reload(reloader, config, fromWatcher ? "watch" : "signal");
-        if (outcome.ok && watcher) watcher->setTargets(watchTargetsOf(*outcome.config));
+        if (outcome.ok && watcher) watcher->setTargets(watchTargetsOf(*outcome.config), watchBaseline_);
+        if (outcome.ok && !config.tls.listen.empty()) reloadTls(tls, *outcome.config);
         notifier.ready(statusLine(reloader));
         keeper.flush();  // a revocation must survive a crash right after it
         trimPending = true;
@@ -348,6 +377,21 @@ class KeywardApp : public Poco::Util::Application {
       keeper.flush();
       Log::info("stopped", "keyward stopped", {{"requests", server.stats().requests}});
       return kExitOk;
+    }
+  }
+
+  // The certificate is reloaded with the keys; a bad one keeps the old one serving.
+  static void reloadTls(TlsContext& tls, const Config& next) {
+    if (next.tls.certFile.empty()) {
+      Log::warn("tls", "tls was removed from the config; the HTTPS listener keeps its certificate until a restart");
+      return;
+    }
+    std::string problem;
+    if (tls.load(next.tls.certFile, next.tls.keyFile, next.tls.checkPermissions, problem)) {
+      Log::info("tls", "certificate reloaded", {{"cert_file", next.tls.certFile}});
+    } else {
+      Log::error("tls_reload_failed", "the new certificate was refused; the previous one stays in service",
+                 {{"error", problem}});
     }
   }
 
@@ -379,6 +423,14 @@ class KeywardApp : public Poco::Util::Application {
     return outcome;
   }
 
+  // The identity of the key files just before a load, so that a change racing the load is
+  // not lost (SecretWatcher compares against it).
+  void takeWatchBaseline(const std::string& configPath) {
+    ConfigResult parsed = configPath.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFile(configPath);
+    watchBaseline_ = parsed.config ? SecretWatcher::fingerprintOf(watchTargetsOf(*parsed.config)) : std::string();
+  }
+
+  std::string watchBaseline_;
   bool help_ = false;
   bool version_ = false;
   bool checkOnly_ = false;

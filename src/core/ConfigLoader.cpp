@@ -369,7 +369,18 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files",
                              "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
                              "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval",
-                             "throttle", "listen_unix"});
+                             "throttle", "listen_unix", "tls"});
+  if (const YAML::Node n = root["tls"]; n && r.expectMap(n, "tls")) {
+    r.rejectUnknown(n, "tls", {"listen", "cert_file", "key_file", "check_permissions"});
+    ifPresent(n, "listen", [&](const YAML::Node& v) { return r.string(v, "tls.listen"); }, config.tls.listen);
+    ifPresent(n, "cert_file", [&](const YAML::Node& v) { return r.string(v, "tls.cert_file"); }, config.tls.certFile);
+    ifPresent(n, "key_file", [&](const YAML::Node& v) { return r.string(v, "tls.key_file"); }, config.tls.keyFile);
+    ifPresent(n, "check_permissions", [&](const YAML::Node& v) { return r.boolean(v, "tls.check_permissions"); },
+              config.tls.checkPermissions);
+    if (config.tls.listen.empty() || config.tls.certFile.empty() || config.tls.keyFile.empty()) {
+      r.fail(n, "tls", "needs 'listen', 'cert_file' and 'key_file'");
+    }
+  }
   if (const YAML::Node n = root["throttle"]; n && r.expectMap(n, "throttle")) {
     r.rejectUnknown(n, "throttle", {"max_failures", "window", "clients"});
     ifPresent(n, "max_failures", [&](const YAML::Node& v) { return r.count(v, "throttle.max_failures", 0, 1u << 30); },

@@ -37,6 +37,8 @@ void appendIdentity(std::string& out, const std::string& path) {
 SecretWatcher::SecretWatcher(std::chrono::milliseconds debounce, std::chrono::milliseconds recheck, Trigger trigger)
     : debounce_(debounce), recheck_(recheck), trigger_(std::move(trigger)) {
   wakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  inotifyFd_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (inotifyFd_ < 0) Log::warn("watch", "inotify unavailable; relying on the periodic re-check");
 }
 
 SecretWatcher::~SecretWatcher() {
@@ -47,13 +49,30 @@ SecretWatcher::~SecretWatcher() {
   }
   if (thread_.joinable()) thread_.join();
   if (wakeFd_ >= 0) ::close(wakeFd_);
+  if (inotifyFd_ >= 0) ::close(inotifyFd_);
 }
 
-void SecretWatcher::setTargets(WatchTargets targets) {
+void SecretWatcher::installWatches(const WatchTargets& targets) {
+  for (int wd : watches_) ::inotify_rm_watch(inotifyFd_, wd);
+  watches_.clear();
+  if (inotifyFd_ < 0) return;
+  std::set<std::string> dirs(targets.dirs.begin(), targets.dirs.end());
+  for (const std::string& f : targets.files) dirs.insert(parentOf(f));
+  constexpr std::uint32_t kMask =
+      IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+  for (const std::string& dir : dirs) {
+    int wd = ::inotify_add_watch(inotifyFd_, dir.c_str(), kMask);
+    if (wd >= 0) watches_.push_back(wd);
+    else Log::warn("watch", "cannot watch a directory; the periodic re-check still covers it", {{"path", dir}});
+  }
+}
+
+void SecretWatcher::setTargets(WatchTargets targets, std::string baseline) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (targets == targets_ && thread_.joinable()) return;
+    if (targets != targets_ || !thread_.joinable()) installWatches(targets);
     targets_ = std::move(targets);
+    baseline_ = std::move(baseline);
     targetsChanged_ = true;
   }
   if (!thread_.joinable()) {
@@ -84,10 +103,7 @@ std::string SecretWatcher::fingerprintOf(const WatchTargets& targets) {
 
 void SecretWatcher::run() {
   using Clock = std::chrono::steady_clock;
-  const int inotifyFd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  if (inotifyFd < 0) Log::warn("watch", "inotify unavailable; relying on the periodic re-check");
   WatchTargets targets;
-  std::vector<int> watches;
   std::string lastFingerprint;
   bool pending = false;
   Clock::time_point lastEvent{}, nextCheck = Clock::now() + recheck_;
@@ -98,19 +114,10 @@ void SecretWatcher::run() {
       if (targetsChanged_) {
         targets = targets_;
         targetsChanged_ = false;
-        for (int wd : watches) ::inotify_rm_watch(inotifyFd, wd);
-        watches.clear();
-        std::set<std::string> dirs(targets.dirs.begin(), targets.dirs.end());
-        for (const std::string& f : targets.files) dirs.insert(parentOf(f));
-        constexpr std::uint32_t kMask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
-                                        IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
-        for (const std::string& dir : dirs) {
-          if (inotifyFd < 0) break;
-          int wd = ::inotify_add_watch(inotifyFd, dir.c_str(), kMask);
-          if (wd >= 0) watches.push_back(wd);
-          else Log::warn("watch", "cannot watch a directory; the periodic re-check still covers it", {{"path", dir}});
-        }
-        lastFingerprint = fingerprintOf(targets);
+        // Anything that changed since the baseline (taken before the keys were read) was
+        // missed by the load: ask for another.
+        lastFingerprint = baseline_;
+        nextCheck = Clock::now();
       }
     }
     const auto now = Clock::now();
@@ -118,15 +125,15 @@ void SecretWatcher::run() {
     if (pending) until = std::min(until, lastEvent + debounce_);
     const int timeout = static_cast<int>(
         std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count()));
-    pollfd fds[2] = {{wakeFd_, POLLIN, 0}, {inotifyFd, POLLIN, 0}};
-    ::poll(fds, inotifyFd >= 0 ? 2 : 1, timeout);
+    pollfd fds[2] = {{wakeFd_, POLLIN, 0}, {inotifyFd_, POLLIN, 0}};
+    ::poll(fds, inotifyFd_ >= 0 ? 2 : 1, timeout);
     if (fds[0].revents & POLLIN) {
       std::uint64_t count;
       (void)!::read(wakeFd_, &count, sizeof count);
     }
-    if (inotifyFd >= 0 && (fds[1].revents & POLLIN)) {
+    if (inotifyFd_ >= 0 && (fds[1].revents & POLLIN)) {
       alignas(inotify_event) char buffer[8192];
-      while (::read(inotifyFd, buffer, sizeof buffer) > 0) {
+      while (::read(inotifyFd_, buffer, sizeof buffer) > 0) {
       }
       pending = true;
       lastEvent = Clock::now();
@@ -146,7 +153,6 @@ void SecretWatcher::run() {
       }
     }
   }
-  if (inotifyFd >= 0) ::close(inotifyFd);
 }
 
 }  // namespace keyward

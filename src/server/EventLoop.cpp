@@ -1,7 +1,10 @@
 #include "keyward/EventLoop.h"
 
 #include <arpa/inet.h>
+#include <climits>
 #include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -18,6 +21,8 @@ namespace keyward {
 
 struct Connection {
   int fd = -1;
+  SSL* ssl = nullptr;              // set on connections from a TLS listener
+  bool tlsWantsWrite = false;      // OpenSSL needs the socket writable to go on reading
   bool lingering = false;
   bool closeAfterWrite = false;
   std::uint32_t interest = 0;
@@ -47,6 +52,34 @@ constexpr std::size_t kKeepBufferCapacity = 16384;
 // The address that marks the wake-up eventfd in epoll; listeners are marked by pointers
 // into listenFds_, connections by their Connection.
 char wakeTag;
+
+// recv()/send() for plain connections, SSL_read()/SSL_write() for TLS ones, with OpenSSL's
+// "want read/write" reported as EAGAIN so the callers need not know the difference.
+ssize_t transportRecv(Connection* c, char* data, std::size_t size) {
+  if (!c->ssl) return ::recv(c->fd, data, size, 0);
+  ERR_clear_error();
+  const int n = SSL_read(c->ssl, data, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
+  if (n > 0) return n;
+  switch (SSL_get_error(c->ssl, n)) {
+    case SSL_ERROR_WANT_READ: errno = EAGAIN; return -1;
+    case SSL_ERROR_WANT_WRITE: c->tlsWantsWrite = true; errno = EAGAIN; return -1;
+    case SSL_ERROR_ZERO_RETURN: return 0;
+    default: errno = ECONNRESET; return -1;  // handshake failure, bad record, reset
+  }
+}
+
+ssize_t transportSend(Connection* c, const char* data, std::size_t size) {
+  if (!c->ssl) return ::send(c->fd, data, size, MSG_NOSIGNAL);
+  if (size == 0) return 0;
+  ERR_clear_error();
+  const int n = SSL_write(c->ssl, data, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
+  if (n > 0) return n;
+  switch (SSL_get_error(c->ssl, n)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE: errno = EAGAIN; return -1;
+    default: errno = ECONNRESET; return -1;
+  }
+}
 
 std::int64_t monotonicMs() {
   timespec ts;
@@ -128,6 +161,7 @@ EventLoop::EventLoop(const std::vector<int>& listenFds, const HttpServer::Option
 
 EventLoop::~EventLoop() {
   for (auto& c : pool_) {
+    if (c->ssl) SSL_free(c->ssl);
     if (c->fd >= 0) ::close(c->fd);
   }
   if (spareFd_ >= 0) ::close(spareFd_);
@@ -180,6 +214,11 @@ void EventLoop::run() {
       auto* c = static_cast<Connection*>(tag);
       if (c->lingering) {
         drainLingering(c);
+      } else if ((events[i].events & EPOLLOUT) && c->tlsWantsWrite && c->out.empty()) {
+        // A TLS handshake (or key update) waited for the socket to take its bytes.
+        c->tlsWantsWrite = false;
+        setInterest(c, EPOLLIN);
+        onReadable(c);
       } else if (events[i].events & EPOLLOUT) {
         onWritable(c);
       } else {
@@ -216,6 +255,9 @@ void EventLoop::beginStop() {
 }
 
 void EventLoop::acceptConnections(int listenFd) {
+  std::size_t index = 0;
+  while (index < listenFds_.size() && listenFds_[index] != listenFd) ++index;
+  const bool tls = index < options_.tlsListener.size() && options_.tlsListener[index] && options_.tls;
   for (int k = 0; k < kAcceptBatch; ++k) {
     ClientInfo client;
     client.length = sizeof client.address;
@@ -236,7 +278,8 @@ void EventLoop::acceptConnections(int listenFd) {
     }
     if (activeConnections_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.maxConnections) {
       activeConnections_.fetch_sub(1, std::memory_order_relaxed);
-      [[maybe_unused]] ssize_t w = ::send(fd, kOverloaded, sizeof kOverloaded - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      // (A TLS client would not understand a plain-text 503: it is just closed.)
+      if (!tls) [[maybe_unused]] ssize_t w = ::send(fd, kOverloaded, sizeof kOverloaded - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
       ::close(fd);
       counters_.refused.fetch_add(1, std::memory_order_relaxed);
       continue;
@@ -245,8 +288,19 @@ void EventLoop::acceptConnections(int listenFd) {
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
+    SSL* ssl = nullptr;
+    if (tls) {
+      ssl = options_.tls->newConnection(fd);
+      if (!ssl) {
+        ::close(fd);
+        activeConnections_.fetch_sub(1, std::memory_order_relaxed);
+        continue;
+      }
+    }
     Connection* c = allocate();
     c->fd = fd;
+    c->ssl = ssl;
+    c->tlsWantsWrite = false;
     c->client = client;
     c->interest = EPOLLIN;
     epoll_event ev{};
@@ -274,10 +328,13 @@ void EventLoop::onReadable(Connection* c) {
     target = c->in.data() + kept;
     capacity = kConnectionReadChunk;
   }
-  ssize_t n = ::recv(c->fd, target, capacity, 0);
+  ssize_t n = transportRecv(c, target, capacity);
   if (n <= 0) {
     if (kept > 0) c->in.resize(kept);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (c->tlsWantsWrite && c->interest != (EPOLLIN | EPOLLOUT)) setInterest(c, EPOLLIN | EPOLLOUT);
+      return;
+    }
     close(c);  // orderly shutdown by the peer, or a reset
     return;
   }
@@ -287,6 +344,8 @@ void EventLoop::onReadable(Connection* c) {
     c->in.resize(kept + static_cast<std::size_t>(n));
     processInput(c, c->in.data(), c->in.size(), true);
   }
+  // OpenSSL may hold decrypted bytes the socket no longer signals: take them now.
+  if (c->fd >= 0 && c->ssl && !c->lingering && c->interest == EPOLLIN && SSL_pending(c->ssl) > 0) onReadable(c);
 }
 
 void EventLoop::processInput(Connection* c, const char* data, std::size_t size, bool inConnectionBuffer) {
@@ -374,7 +433,7 @@ void EventLoop::writeError(int status, std::string_view reason) {
 
 void EventLoop::flush(Connection* c, bool completedRequest) {
   if (!out_.empty()) {
-    ssize_t n = ::send(c->fd, out_.data(), out_.size(), MSG_NOSIGNAL);
+    ssize_t n = transportSend(c, out_.data(), out_.size());
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR) {
         close(c);
@@ -402,7 +461,7 @@ void EventLoop::flush(Connection* c, bool completedRequest) {
 }
 
 void EventLoop::onWritable(Connection* c) {
-  ssize_t n = ::send(c->fd, c->out.data() + c->outSent, c->out.size() - c->outSent, MSG_NOSIGNAL);
+  ssize_t n = transportSend(c, c->out.data() + c->outSent, c->out.size() - c->outSent);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR) close(c);
     return;
@@ -434,6 +493,7 @@ void EventLoop::onWritable(Connection* c) {
 // unread request bytes do not make the kernel reset the connection and destroy the
 // response before the client has read it.
 void EventLoop::finishConnection(Connection* c) {
+  if (c->ssl) SSL_shutdown(c->ssl);  // close_notify, best effort
   ::shutdown(c->fd, SHUT_WR);
   c->lingering = true;
   if (c->interest != EPOLLIN) setInterest(c, EPOLLIN);
@@ -459,7 +519,7 @@ void EventLoop::expireDeadlines() {
     Connection* c = awaitingHead_.head;
     // A client that started a request and did not finish it in time gets told why.
     if (!c->in.empty() || c->bodyToDiscard > 0) {
-      [[maybe_unused]] ssize_t w = ::send(c->fd, kTimedOut, sizeof kTimedOut - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      [[maybe_unused]] ssize_t w = transportSend(c, kTimedOut, sizeof kTimedOut - 1);
     }
     counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
     close(c);
@@ -474,6 +534,10 @@ void EventLoop::expireDeadlines() {
 
 void EventLoop::close(Connection* c) {
   unlink(c);
+  if (c->ssl) {
+    SSL_free(c->ssl);
+    c->ssl = nullptr;
+  }
   ::close(c->fd);  // also removes it from epoll: the fd is never duplicated
   c->fd = -1;
   --connectionCount_;
