@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -302,6 +304,51 @@ TEST(HostileConfig, BrokenYamlIsRefusedAndTheOldKeysServe) {
     EXPECT_EQ(kw.verifyStatus(good), 200) << why;
   }
   expectNoKeyIn(kw.output(), {good});
+}
+
+TEST(HostileSources, AKeyFileRewrittenDuringReloadsNeverYieldsAMixedKey) {
+  // A writer rewrites the file in place (truncate, write) between two valid keys of
+  // different lengths while reloads run: each reload must take one whole key or refuse.
+  const std::string a = newKey();
+  const std::string b = runCommand(KEYGEN_BIN, {"--bytes", "96"}).out.substr(0, 128);
+  ASSERT_EQ(b.size(), 128u);
+  std::string path;
+  Keyward kw([&](const TempDir& d) {
+    path = d.write("rotating.key", a);
+    return "watch: false\nthrottle: { max_failures: 0 }\nkeys:\n  - { id: spare, env: SPARE }\n  - { id: r, file: " + path + " }\n";
+  }, {{"SPARE", newKey()}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      const std::string& k = i % 2 ? b : a;
+      out.write(k.data(), 40);  // in two pieces, so a reader can land in between
+      out.flush();
+      out.write(k.data() + 40, static_cast<std::streamsize>(k.size() - 40));
+    }
+  });
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(kw.reload()) << i;
+    const int sa = kw.verifyStatus(a), sb = kw.verifyStatus(b);
+    EXPECT_TRUE(sa == 200 || sb == 200) << "reload " << i << " lost both keys";
+    EXPECT_EQ(kw.verifyStatus(b.substr(0, 44)), 401) << "a mixed or cut key was accepted";
+    EXPECT_EQ(kw.verifyStatus(a.substr(0, 40) + b.substr(40, 4)), 401);
+  }
+  stop = true;
+  writer.join();
+  expectNoKeyIn(kw.output(), {a, b});
+}
+
+TEST(HostileSources, AnUnreadableKeyFileIsRefused) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file; run the suite as a user to cover this case";
+  std::string good = newKey();
+  Keyward kw([&](const TempDir& d) {
+    const std::string locked = d.write("locked.key", newKey(), 0000);
+    return "keys:\n  - { id: good, env: GOOD }\n  - { id: locked, file: " + locked + " }\n";
+  }, {{"GOOD", good}});
+  EXPECT_EQ(kw.daemon().waitExit(), 1);
+  EXPECT_NE(kw.output().find("locked.key"), std::string::npos) << kw.output();
 }
 
 TEST(HostileSignals, AHundredSighupsInOneSecondLeaveItServing) {
