@@ -22,14 +22,22 @@ void expectNoKeyIn(const std::string& output, const std::vector<std::string>& ke
   }
 }
 
+namespace {
+// Tests drive reloads with SIGHUP and count them; the file watcher would add reloads of its
+// own. It stays on only where a test's config mentions it (the watching tests).
+std::string withWatchOff(const std::string& yaml) {
+  return yaml.find("watch") == std::string::npos ? "watch: false\n" + yaml : yaml;
+}
+}  // namespace
+
 Keyward::Keyward(const std::string& yaml, Env env) : env_(std::move(env)) {
-  config_ = dir_.write("keyward.yaml", yaml);
+  config_ = dir_.write("keyward.yaml", withWatchOff(yaml));
   daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
                                      env_);
 }
 
 Keyward::Keyward(const std::function<std::string(const TempDir&)>& makeYaml, Env env) : env_(std::move(env)) {
-  config_ = dir_.write("keyward.yaml", makeYaml(dir_));
+  config_ = dir_.write("keyward.yaml", withWatchOff(makeYaml(dir_)));
   daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
                                      env_);
 }

@@ -30,7 +30,9 @@ class Keyward {
   const TempDir& dir() const { return dir_; }
   Daemon& daemon() { return *daemon_; }
   int port() const { return daemon_->port(); }
-  void rewriteConfig(const std::string& yaml) { dir_.write("keyward.yaml", yaml); }
+  void rewriteConfig(const std::string& yaml) {
+    dir_.write("keyward.yaml", yaml.find("watch") == std::string::npos ? "watch: false\n" + yaml : yaml);
+  }
 
   std::optional<HttpResponse> verify(const Headers& headers) { return httpRequest(port(), "GET", "/v1/verify", headers); }
   int verifyStatus(const std::string& key) {
