@@ -13,14 +13,16 @@ fi
 cat > .dev/keyward.yaml <<YAML
 # Development config written by scripts/run.sh; see config/keyward.yaml for every field.
 listen: "${KEYWARD_LISTEN:-127.0.0.1:8420}"
+state_dir: "$PWD/.dev/state"
 keys:
-  - { id: dev, peer: dev, file: "$PWD/.dev/dev.key" }
+  - { id: dev, name: Development key, peer: dev, scopes: [admin], file: "$PWD/.dev/dev.key" }
 YAML
 cat <<INFO
 keyward: development key in .dev/dev.key (fingerprint $(build/keygen fingerprint < .dev/dev.key))
 Try it from another terminal:
   curl -i -H "X-API-Key: \$(cat .dev/dev.key)" http://${KEYWARD_LISTEN:-127.0.0.1:8420}/v1/verify
   curl -i http://${KEYWARD_LISTEN:-127.0.0.1:8420}/v1/verify          # 401 MISSING_KEY
-Reload after editing .dev/keyward.yaml:  kill -HUP \$(pgrep -x keyward)
+  build/keyward keys list --url http://${KEYWARD_LISTEN:-127.0.0.1:8420} --admin-key-file .dev/dev.key
+Reload after editing .dev/keyward.yaml:  build/keyward reload --pid \$(pgrep -x keyward) --config .dev/keyward.yaml
 INFO
 exec build/keyward --config .dev/keyward.yaml
