@@ -6,6 +6,7 @@
 #
 #   scripts/bench.sh                    # 10,000 keys, 3 alternating rounds of 5 s per case
 #   BENCH_ROUNDS=5 BENCH_DURATION=10 scripts/bench.sh
+#   BENCH_WRK_THREADS=2 scripts/bench.sh    # wrk on both cores (it then competes with the servers)
 #
 # Prints one table: requests/s (median of rounds), ratio keyward/nginx, p99, server CPU per
 # request (user+system of the server processes / requests: the steadier figure on a shared
@@ -18,6 +19,7 @@ KEYS=${BENCH_KEYS:-10000}
 DURATION=${BENCH_DURATION:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 WORKERS=${BENCH_KEYWARD_WORKERS:-1}  # nginx runs 1 worker: same resources for both
+WRK_THREADS=${BENCH_WRK_THREADS:-1}  # 2 lets wrk use both cores (it then competes with the servers)
 
 scripts/deps.sh nginx wrk >&2
 scripts/build.sh >/dev/null
@@ -129,7 +131,7 @@ run() {  # url conns key expect-2xx cpu_pids...
   ( sleep "$(awk -v d="$DURATION" 'BEGIN {print d / 2}')"
     curl -s -o /dev/null -m 2 -w '%{http_code}/%{time_total}s' -H "X-API-Key: $key" "$url" > "$work/fresh" || echo "failed" > "$work/fresh" ) &
   local probe=$!
-  out=$(wrk -t1 -c"$conns" -d"${DURATION}s" --latency -H "X-API-Key: $key" "$url")
+  out=$(wrk -t"$(( conns < WRK_THREADS ? conns : WRK_THREADS ))" -c"$conns" -d"${DURATION}s" --latency -H "X-API-Key: $key" "$url")
   wait "$probe" || true
   for pid in "$@"; do after=$((after + $(cpu_us "$pid"))); done
   RPS=$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")
