@@ -341,6 +341,7 @@ class KeywardApp : public Poco::Util::Application {
     // A reload frees the old key set once every loop has moved on (within a second); then
     // hand the freed heap back to the system so resident memory follows the key count.
     bool trimPending = true;
+    auto lastExpiryLog = std::chrono::steady_clock::now();
     const auto watchdog = notifier.watchdogInterval();
     const long waitMs = watchdog.count() > 0 ? std::clamp<long>(watchdog.count() / 4000, 10, 1000) : 1000;
     while (true) {
@@ -350,6 +351,11 @@ class KeywardApp : public Poco::Util::Application {
       int signal = sigtimedwait(&signals, &info, &wait);
       if (signal < 0) {
         keeper.tick();
+        // Keys enter the warning window with time, not only at reloads: say so hourly.
+        if (std::chrono::steady_clock::now() - lastExpiryLog >= std::chrono::hours(1)) {
+          logExpiringKeys(reloader);
+          lastExpiryLog = std::chrono::steady_clock::now();
+        }
         if (errno == EAGAIN && trimPending) {
           malloc_trim(0);
           trimPending = false;
