@@ -140,7 +140,6 @@ std::string UsageStore::toJson() const {
     out += ",\"time\":" + std::to_string(r.revokedMs) + "}";
   }
   out += "]}\n";
-  savedChangeCount_ = changeCount();
   return out;
 }
 
@@ -226,9 +225,19 @@ bool UsageStore::load(const std::string& dir, std::string& problem) {
 }
 
 bool UsageStore::save(const std::string& dir, std::string& problem) {
+  std::uint64_t count;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    count = changeCount();
+  }
   AtomicWriteResult written = writeFileAtomically(statePath(dir), toJson(), 0600, true);
-  if (!written.ok) problem = written.problem;
-  return written.ok;
+  if (!written.ok) {
+    problem = written.problem;
+    return false;  // still dirty: the next tick tries again
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  savedChangeCount_ = count;
+  return true;
 }
 
 }  // namespace keyward

@@ -1,6 +1,7 @@
 // Key lifecycle decisions with an injected clock, route matching, time parsing, the usage
 // store's state round trip and the admin listing.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "keyward/AdminViews.h"
 #include "keyward/KeyPolicy.h"
@@ -8,6 +9,7 @@
 #include "keyward/Routes.h"
 #include "keyward/UsageStore.h"
 #include "keyward/Verifier.h"
+#include "support/TempDir.h"
 
 namespace keyward {
 namespace {
@@ -191,10 +193,19 @@ TEST(UsageStore, StateRoundTripsAndCorruptStateChangesNothing) {
   store.addRevocations({{sha256("leaked"), "old-key", "leaked in CI logs", kT0}});
   EXPECT_TRUE(store.dirty());
   const std::string json = store.toJson();
+  test::TempDir dir;
+  std::string problem;
+  ASSERT_TRUE(store.save(dir.path(), problem)) << problem;
   EXPECT_FALSE(store.dirty());
+  UsageStore fromDisk(5);
+  ASSERT_TRUE(fromDisk.load(dir.path(), problem)) << problem;
+  ASSERT_NE(fromDisk.find("worker-1"), nullptr);
+  EXPECT_EQ(fromDisk.find("worker-1")->denied(), 1u);
+  struct stat st;
+  ASSERT_EQ(::stat(UsageStore::statePath(dir.path()).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   UsageStore restored(5);
-  std::string problem;
   ASSERT_TRUE(restored.loadJson(json, problem)) << problem;
   const KeyUsage* u = restored.find("worker-1");
   ASSERT_NE(u, nullptr);
