@@ -48,6 +48,23 @@ TEST(Lifecycle, KeyStopsAtItsExpiryWithoutAReloadAndItsSuccessorTakesOver) {
   expectNoKeyIn(kw.output(), {old, next});
 }
 
+TEST(Lifecycle, CheckConfigListsStatusExpiryAndKeysExpiringSoon) {
+  TempDir dir;
+  const std::string config = dir.write("k.yaml",
+                                       "expiry_warning: 2d\nkeys:\n"
+                                       "  - { id: soon, env: A, expires: '" + rfc3339In(std::chrono::hours(30)) + "' }\n"
+                                       "  - { id: later, env: B, expires: '" + rfc3339In(std::chrono::hours(24 * 30)) + "' }\n"
+                                       "  - { id: paused, env: C, status: suspended }\n");
+  std::string a = newKey(), b = newKey(), c = newKey();
+  CommandResult r = runCommand(KEYWARD_BIN, {"--check-config", "--config", config}, "", {{"A", a}, {"B", b}, {"C", c}});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("expiring: key soon expires at "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("expiring: key later"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("key paused  peer default"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("status suspended"), std::string::npos) << r.out;
+  expectNoKeyIn(r.out + r.err, {a, b, c});
+}
+
 TEST(Lifecycle, NotYetValidAndSuspendedKeysAreRefusedWithTheirReason) {
   std::string later = newKey(), paused = newKey();
   Keyward kw("keys:\n"
