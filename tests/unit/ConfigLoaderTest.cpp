@@ -95,6 +95,15 @@ TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
       {"route path relative", "routes:\n  - { path: runs, scope: a }\n", "routes[0].path: must start with '/'"},
       {"bad expiry warning", "expiry_warning: soon\n", "expiry_warning: must be a positive duration"},
       {"too many recent calls", "recent_calls: 5000\n", "recent_calls: must be between 0 and 1000"},
+      {"bad trusted proxy", "trusted_proxies: [10.0.0.0/33]\n", "'10.0.0.0/33' is not an IP address or CIDR range"},
+      {"trusted proxies not a list", "trusted_proxies: 10.0.0.1\n", "trusted_proxies: must be a list"},
+      {"cache max age in ms", "cache_max_age: 1500ms\n", "cache_max_age: must be whole seconds"},
+      {"throttle unknown field", "throttle: { max_failure: 3 }\n", "throttle: unknown field 'max_failure'"},
+      {"throttle table too small", "throttle: { clients: 3 }\n", "throttle.clients: must be between"},
+      {"relative unix socket", "listen_unix: { path: k.sock }\n", "listen_unix: needs an absolute 'path'"},
+      {"bad unix socket mode", "listen_unix: { path: /run/k.sock, mode: rw }\n", "listen_unix.mode: must be an octal"},
+      {"tls without key", "tls: { listen: ':8443', cert_file: /c.pem }\n", "tls: needs 'listen', 'cert_file' and 'key_file'"},
+      {"watch not a boolean", "watch: sometimes\n", "watch: must be true or false"},
   };
   for (const BadConfig& c : cases) {
     ConfigResult r = parseConfigText(c.yaml, "k.yaml");
