@@ -41,6 +41,8 @@ class KeyUsage {
  public:
   explicit KeyUsage(std::size_t ringSize) : ringSize_(ringSize) {}
 
+  // Counts the call and keeps it in the ring of recent calls (unless another thread is
+  // writing the ring at that instant: the history is best effort, the counts are exact).
   void record(std::int64_t nowMs, bool allowed, std::string_view method, std::string_view path, int status,
               std::string_view code, std::string_view client);
 

@@ -34,10 +34,15 @@ constexpr std::size_t kMaxStateBytes = 256u << 20;
 
 void KeyUsage::record(std::int64_t nowMs, bool allowed, std::string_view method, std::string_view path,
                       int status, std::string_view code, std::string_view client) {
-  lastUsedMs_.store(nowMs, std::memory_order_relaxed);
+  // Several event loops record calls of one busy key: write the shared line only when the
+  // millisecond changes, and never wait for the ring. A call whose loop finds the ring
+  // busy is counted but not kept in the history, which at that rate is overwritten
+  // thousands of times a second anyway.
+  if (lastUsedMs_.load(std::memory_order_relaxed) != nowMs) lastUsedMs_.store(nowMs, std::memory_order_relaxed);
   (allowed ? allowed_ : denied_).fetch_add(1, std::memory_order_relaxed);
   if (ringSize_ == 0) return;
-  std::lock_guard<std::mutex> lock(ringMutex_);
+  std::unique_lock<std::mutex> lock(ringMutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
   if (ring_.empty()) ring_.resize(ringSize_);
   CallRecord& r = ring_[next_ % ringSize_];
   ++next_;
