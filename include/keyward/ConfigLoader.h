@@ -29,6 +29,9 @@ Config builtInConfig();
 
 // Picks the config file: `cliPath` if not empty, else $KEYWARD_CONFIG if set and not empty,
 // else /etc/keyward/keyward.yaml if it exists, else nullopt (use builtInConfig()).
+// chooseConfigPath() with this process's environment and filesystem.
+std::optional<std::string> chooseConfigPathForProcess(const std::string& cliPath);
+
 std::optional<std::string> chooseConfigPath(
     const std::string& cliPath, const std::function<std::optional<std::string>(const char*)>& getEnv,
     const std::function<bool(const std::string&)>& fileExists);

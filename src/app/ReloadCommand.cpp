@@ -5,7 +5,6 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -93,15 +92,7 @@ int runReloadCommand(int argc, char** argv) {
   const long timeout = std::strtol(timeoutText.c_str(), &end, 10);
   if (*end != '\0' || timeout <= 0) return usage("--timeout needs a number of seconds");
   if (url.empty()) {
-    auto path = chooseConfigPath(
-        config, [](const char* n) -> std::optional<std::string> {
-          const char* v = std::getenv(n);
-          return v ? std::optional<std::string>(v) : std::nullopt;
-        },
-        [](const std::string& p) {
-          struct stat st;
-          return ::stat(p.c_str(), &st) == 0;
-        });
+    auto path = chooseConfigPathForProcess(config);
     ConfigResult parsed = path ? loadConfigFile(*path) : ConfigResult{builtInConfig(), {}};
     if (!parsed.config) {
       std::cerr << "keyward reload: cannot read the daemon's address from the config; use --url\n";

@@ -8,7 +8,6 @@
 #include <unistd.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/ServerSocket.h>
@@ -176,16 +175,7 @@ class KeywardApp : public Poco::Util::Application {
       std::cerr << "keyward: unexpected argument '" << args.front() << "' (see --help)\n";
       return kExitUsage;
     }
-    std::optional<std::string> path = chooseConfigPath(
-        configPath_,
-        [](const char* name) -> std::optional<std::string> {
-          const char* v = std::getenv(name);
-          return v ? std::optional<std::string>(v) : std::nullopt;
-        },
-        [](const std::string& p) {
-          struct stat st;
-          return ::stat(p.c_str(), &st) == 0;
-        });
+    std::optional<std::string> path = chooseConfigPathForProcess(configPath_);
     if (checkOnly_) {
       Reloader reloader(path.value_or(""), processEnvironment());
       return checkConfig(reloader);

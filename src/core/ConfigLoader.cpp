@@ -1,8 +1,10 @@
 #include "keyward/ConfigLoader.h"
 
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -523,6 +525,23 @@ std::optional<std::string> chooseConfigPath(
   if (auto fromEnv = getEnv("KEYWARD_CONFIG"); fromEnv && !fromEnv->empty()) return fromEnv;
   if (fileExists(kDefaultConfigPath)) return std::string(kDefaultConfigPath);
   return std::nullopt;
+}
+
+}  // namespace keyward
+
+namespace keyward {
+
+std::optional<std::string> chooseConfigPathForProcess(const std::string& cliPath) {
+  return chooseConfigPath(
+      cliPath,
+      [](const char* name) -> std::optional<std::string> {
+        const char* v = std::getenv(name);
+        return v ? std::optional<std::string>(v) : std::nullopt;
+      },
+      [](const std::string& p) {
+        struct stat st;
+        return ::stat(p.c_str(), &st) == 0;
+      });
 }
 
 }  // namespace keyward

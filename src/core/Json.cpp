@@ -30,6 +30,15 @@ void appendJsonString(std::string& out, std::string_view text) {
   out += '"';
 }
 
+void appendJsonStringArray(std::string& out, const std::vector<std::string>& items) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    appendJsonString(out, items[i]);
+  }
+  out += ']';
+}
+
 std::string formatRfc3339(std::int64_t unixMillis) {
   std::time_t seconds = static_cast<std::time_t>(unixMillis / 1000);
   int millis = static_cast<int>(unixMillis % 1000);

@@ -45,12 +45,9 @@ void appendKeyJson(std::string& out, const KeyEntry& key, const KeyUsage* usage,
   appendJsonString(out, key.peer);
   out += ",\"type\":";
   appendJsonString(out, toString(policy.type));
-  out += ",\"scopes\":[";
-  for (std::size_t i = 0; i < policy.scopes.size(); ++i) {
-    if (i) out += ',';
-    appendJsonString(out, policy.scopes[i]);
-  }
-  out += "],\"status\":";
+  out += ",\"scopes\":";
+  appendJsonStringArray(out, policy.scopes);
+  out += ",\"status\":";
   appendJsonString(out, effectiveStatus(key, nowMs));
   out += ",\"fingerprint\":";
   appendJsonString(out, fingerprint(key.digest));

@@ -204,12 +204,8 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   appendJsonString(body_, key.id);
   body_ += ",\"peer\":";
   appendJsonString(body_, key.peer);
-  body_ += ",\"scopes\":[";
-  for (std::size_t i = 0; i < policy.scopes.size(); ++i) {
-    if (i) body_ += ',';
-    appendJsonString(body_, policy.scopes[i]);
-  }
-  body_ += ']';
+  body_ += ",\"scopes\":";
+  appendJsonStringArray(body_, policy.scopes);
   if (expiresSoon) {
     body_ += ",\"expires\":";
     appendJsonString(body_, expires);
@@ -356,12 +352,9 @@ void ApiHandler::status(ResponseWriter& response) {
   appendJsonString(body, formatRfc3339(s.lastAttemptUnixMs));
   body += ",\"result\":";
   body += s.lastOk ? "\"ok\"" : "\"failed\"";
-  body += ",\"errors\":[";
-  for (std::size_t i = 0; i < s.lastErrors.size(); ++i) {
-    if (i) body += ',';
-    appendJsonString(body, s.lastErrors[i]);
-  }
-  body += "]}";
+  body += ",\"errors\":";
+  appendJsonStringArray(body, s.lastErrors);
+  body += "}";
   body += ",\"expiring\":[";
   if (const KeySet* keys = keys_.get()) {
     std::vector<ExpiringKey> soon = expiringKeys(*keys, now_);
