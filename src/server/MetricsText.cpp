@@ -22,6 +22,11 @@ class Writer {
     out_ += type;
     out_ += '\n';
   }
+  // A family with one unlabelled sample.
+  void single(const char* name, const char* type, const char* help, double value) {
+    family(name, type, help);
+    sample(name, "", value);
+  }
   void sample(const std::string& name, const std::string& labels, double value) {
     out_ += name;
     if (!labels.empty()) out_ += '{' + labels + '}';
@@ -38,10 +43,14 @@ class Writer {
 std::string label(const char* name, std::string_view value) {
   std::string out = std::string(name) + "=\"";
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out + '"';
 }
@@ -52,35 +61,46 @@ std::string renderMetrics(const MetricsInputs& in) {
   std::string out;
   Writer w(out);
 
-  w.family("keyward_verify_requests_total", "counter", "Verify answers by result code (ok or the denial code).");
+  w.family("keyward_verify_requests_total", "counter",
+           "Verify answers by result code (ok or the denial code).");
   for (std::size_t i = 0; i < kVerifyCodes.size(); ++i) {
-    w.sample("keyward_verify_requests_total", label("code", kVerifyCodes[i]), static_cast<double>(in.verify.byCode[i]));
+    w.sample("keyward_verify_requests_total", label("code", kVerifyCodes[i]),
+             static_cast<double>(in.verify.byCode[i]));
   }
-  w.family("keyward_verify_duration_seconds", "histogram", "Time to answer a verify request, from parsed request to response.");
+  w.family("keyward_verify_duration_seconds", "histogram",
+           "Time to answer a verify request, from parsed request to response.");
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     cumulative += in.verify.latency[i];
     char le[32];
     std::snprintf(le, sizeof le, "%g", kLatencyBuckets[i]);
-    w.sample("keyward_verify_duration_seconds_bucket", label("le", le), static_cast<double>(cumulative));
+    w.sample("keyward_verify_duration_seconds_bucket", label("le", le),
+             static_cast<double>(cumulative));
   }
   cumulative += in.verify.latency.back();
-  w.sample("keyward_verify_duration_seconds_bucket", label("le", "+Inf"), static_cast<double>(cumulative));
-  w.sample("keyward_verify_duration_seconds_sum", "", static_cast<double>(in.verify.latencySumNs) / 1e9);
+  w.sample("keyward_verify_duration_seconds_bucket", label("le", "+Inf"),
+           static_cast<double>(cumulative));
+  w.sample("keyward_verify_duration_seconds_sum", "",
+           static_cast<double>(in.verify.latencySumNs) / 1e9);
   w.sample("keyward_verify_duration_seconds_count", "", static_cast<double>(cumulative));
 
-  w.family("keyward_throttled_requests_total", "counter", "Denials answered 429 after too many from one client.");
-  w.sample("keyward_throttled_requests_total", "", static_cast<double>(in.throttled));
+  w.single("keyward_throttled_requests_total", "counter",
+           "Denials answered 429 after too many from one client.",
+           static_cast<double>(in.throttled));
 
-  w.family("keyward_reloads_total", "counter", "Key set loads by result (the first load at start included).");
-  w.sample("keyward_reloads_total", label("result", "ok"), static_cast<double>(in.reload.succeeded));
-  w.sample("keyward_reloads_total", label("result", "failed"), static_cast<double>(in.reload.failed));
-  w.family("keyward_last_reload_timestamp_seconds", "gauge", "When the last reload attempt finished.");
-  w.sample("keyward_last_reload_timestamp_seconds", "", static_cast<double>(in.reload.lastAttemptUnixMs) / 1000.0);
-  w.family("keyward_last_reload_success", "gauge", "1 if the last reload attempt was applied, 0 if refused.");
-  w.sample("keyward_last_reload_success", "", in.reload.lastOk ? 1 : 0);
-  w.family("keyward_key_set_generation", "gauge", "Generation of the key set in service.");
-  w.sample("keyward_key_set_generation", "", static_cast<double>(in.reload.generation));
+  w.family("keyward_reloads_total", "counter",
+           "Key set loads by result (the first load at start included).");
+  w.sample("keyward_reloads_total", label("result", "ok"),
+           static_cast<double>(in.reload.succeeded));
+  w.sample("keyward_reloads_total", label("result", "failed"),
+           static_cast<double>(in.reload.failed));
+  w.single("keyward_last_reload_timestamp_seconds", "gauge",
+           "When the last reload attempt finished.",
+           static_cast<double>(in.reload.lastAttemptUnixMs) / 1000.0);
+  w.single("keyward_last_reload_success", "gauge",
+           "1 if the last reload attempt was applied, 0 if refused.", in.reload.lastOk ? 1 : 0);
+  w.single("keyward_key_set_generation", "gauge", "Generation of the key set in service.",
+           static_cast<double>(in.reload.generation));
 
   std::map<std::string_view, std::uint64_t> byStatus = {
       {"active", 0}, {"suspended", 0}, {"revoked", 0}, {"expired", 0}, {"pending", 0}};
@@ -88,19 +108,24 @@ std::string renderMetrics(const MetricsInputs& in) {
     for (const KeyEntry& key : in.keys->entries()) ++byStatus[effectiveStatus(key, in.nowMs)];
   }
   w.family("keyward_keys", "gauge", "Configured keys by status.");
-  for (const auto& [status, count] : byStatus) w.sample("keyward_keys", label("status", status), static_cast<double>(count));
+  for (const auto& [status, count] : byStatus)
+    w.sample("keyward_keys", label("status", status), static_cast<double>(count));
 
-  w.family("keyward_key_requests_total", "counter", "Requests that presented a configured key, by key id and result.");
+  w.family("keyward_key_requests_total", "counter",
+           "Requests that presented a configured key, by key id and result.");
   std::string lastUsed;
   if (in.keys && in.usage) {
     for (const KeyEntry& key : in.keys->entries()) {
       const KeyUsage* usage = in.usage->find(key.id);
       if (!usage) continue;  // never presented: no series
       const std::string id = label("key_id", key.id);
-      w.sample("keyward_key_requests_total", id + "," + label("result", "allowed"), static_cast<double>(usage->allowed()));
-      w.sample("keyward_key_requests_total", id + "," + label("result", "denied"), static_cast<double>(usage->denied()));
+      w.sample("keyward_key_requests_total", id + "," + label("result", "allowed"),
+               static_cast<double>(usage->allowed()));
+      w.sample("keyward_key_requests_total", id + "," + label("result", "denied"),
+               static_cast<double>(usage->denied()));
       char line[64];
-      std::snprintf(line, sizeof line, " %.17g\n", static_cast<double>(usage->lastUsedMs()) / 1000.0);
+      std::snprintf(line, sizeof line, " %.17g\n",
+                    static_cast<double>(usage->lastUsedMs()) / 1000.0);
       lastUsed += "keyward_key_last_used_timestamp_seconds{" + id + "}" + line;
     }
   }
@@ -109,20 +134,23 @@ std::string renderMetrics(const MetricsInputs& in) {
 
   if (in.server) {
     const ServerStats& s = *in.server;
-    w.family("keyward_connections_accepted_total", "counter", "Connections accepted.");
-    w.sample("keyward_connections_accepted_total", "", static_cast<double>(s.connectionsAccepted));
-    w.family("keyward_connections_refused_total", "counter", "Connections refused beyond max_connections.");
-    w.sample("keyward_connections_refused_total", "", static_cast<double>(s.connectionsRefused));
-    w.family("keyward_connections_active", "gauge", "Open connections.");
-    w.sample("keyward_connections_active", "", static_cast<double>(s.connectionsActive));
-    w.family("keyward_connection_timeouts_total", "counter", "Connections closed by the header, idle or write deadline.");
-    w.sample("keyward_connection_timeouts_total", "", static_cast<double>(s.timeouts));
-    w.family("keyward_http_requests_total", "counter", "HTTP requests answered, all endpoints.");
-    w.sample("keyward_http_requests_total", "", static_cast<double>(s.requests));
-    w.family("keyward_http_bad_requests_total", "counter", "Requests refused by the HTTP parser (connection closed).");
-    w.sample("keyward_http_bad_requests_total", "", static_cast<double>(s.badRequests));
-    w.family("keyward_handler_errors_total", "counter", "Exceptions in request handling, answered 500.");
-    w.sample("keyward_handler_errors_total", "", static_cast<double>(s.handlerErrors));
+    w.single("keyward_connections_accepted_total", "counter", "Connections accepted.",
+             static_cast<double>(s.connectionsAccepted));
+    w.single("keyward_connections_refused_total", "counter",
+             "Connections refused beyond max_connections.",
+             static_cast<double>(s.connectionsRefused));
+    w.single("keyward_connections_active", "gauge", "Open connections.",
+             static_cast<double>(s.connectionsActive));
+    w.single("keyward_connection_timeouts_total", "counter",
+             "Connections closed by the header, idle or write deadline.",
+             static_cast<double>(s.timeouts));
+    w.single("keyward_http_requests_total", "counter", "HTTP requests answered, all endpoints.",
+             static_cast<double>(s.requests));
+    w.single("keyward_http_bad_requests_total", "counter",
+             "Requests refused by the HTTP parser (connection closed).",
+             static_cast<double>(s.badRequests));
+    w.single("keyward_handler_errors_total", "counter",
+             "Exceptions in request handling, answered 500.", static_cast<double>(s.handlerErrors));
   }
   return out;
 }
