@@ -37,6 +37,9 @@ struct ReloadOutcome {
   std::vector<Problem> problems;    // full texts, for the log and --check-config
   std::vector<KeyListing> listing;  // the keys read; filled by check() only
   std::optional<Config> config;     // the config that was loaded (set when it parsed)
+  // With `watch` on: SecretWatcher::fingerprintOf() the key sources, taken after the config
+  // was read and before the keys were, so a change racing the load is not lost.
+  std::string sourcesFingerprint;
 };
 
 class Reloader {

@@ -222,7 +222,6 @@ class KeywardApp : public Poco::Util::Application {
   }
 
   int serve(Reloader& reloader, UsageStore& usage, StateKeeper& keeper) {
-    takeWatchBaseline(reloader.configPath());
     ReloadOutcome first = reloader.reload();
     if (!first.ok) {
       // Fail closed: never serve without a valid key set.
@@ -324,7 +323,7 @@ class KeywardApp : public Poco::Util::Application {
       watcher = std::make_unique<SecretWatcher>(config.watchDebounce, config.watchInterval, [](const std::string&) {
         sigqueue(::getpid(), SIGHUP, sigval{kWatchReload});
       });
-      watcher->setTargets(watchTargetsOf(config), watchBaseline_);
+      watcher->setTargets(watchTargetsOf(config), first.sourcesFingerprint);
     }
 
     sigset_t signals = handledSignals();
@@ -356,9 +355,8 @@ class KeywardApp : public Poco::Util::Application {
         const bool fromWatcher = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
                                  info.si_value.sival_int == kWatchReload;
         notifier.reloading();
-        if (watcher) takeWatchBaseline(reloader.configPath());
         ReloadOutcome outcome = reload(reloader, config, fromWatcher ? "watch" : "signal");
-        if (outcome.ok && watcher) watcher->setTargets(watchTargetsOf(*outcome.config), watchBaseline_);
+        if (outcome.ok && watcher) watcher->setTargets(watchTargetsOf(*outcome.config), outcome.sourcesFingerprint);
         if (outcome.ok && !config.tls.listen.empty()) reloadTls(tls, *outcome.config);
         notifier.ready(statusLine(reloader));
         keeper.flush();  // a revocation must survive a crash right after it
@@ -419,14 +417,6 @@ class KeywardApp : public Poco::Util::Application {
     return outcome;
   }
 
-  // The identity of the key files just before a load, so that a change racing the load is
-  // not lost (SecretWatcher compares against it).
-  void takeWatchBaseline(const std::string& configPath) {
-    ConfigResult parsed = configPath.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFile(configPath);
-    watchBaseline_ = parsed.config ? SecretWatcher::fingerprintOf(watchTargetsOf(*parsed.config)) : std::string();
-  }
-
-  std::string watchBaseline_;
   bool help_ = false;
   bool version_ = false;
   bool checkOnly_ = false;

@@ -21,6 +21,9 @@ Reloader::Loaded Reloader::load(bool withListing) const {
     if (!parsed.config) {
       for (std::string& error : parsed.errors) outcome.problems.push_back({"config", "", std::move(error), ""});
     } else {
+      if (parsed.config->watch) {
+        outcome.sourcesFingerprint = SecretWatcher::fingerprintOf(watchTargetsOf(*parsed.config));
+      }
       KeyLoadResult keys = loadKeys(*parsed.config, env_, withListing,
                                     store_ ? store_->revocations() : std::vector<RevokedKey>{}, unixMillisNow());
       outcome.problems = std::move(keys.problems);
