@@ -131,12 +131,7 @@ TEST(Watch, KubernetesDataSwapIsPickedUpWithoutASignal) {
   ASSERT_EQ(::symlink("..v2", (mount + "/..data_tmp").c_str()), 0);
   ASSERT_EQ(std::rename((mount + "/..data_tmp").c_str(), (mount + "/..data").c_str()), 0);
 
-  bool switched = false;
-  for (int i = 0; i < 300 && !switched; ++i) {
-    switched = kw.verifyStatus(second) == 200;
-    if (!switched) std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_TRUE(switched) << kw.output();
+  EXPECT_TRUE(kw.waitUntilAccepted(second)) << kw.output();
   EXPECT_EQ(kw.verifyStatus(first), 401);
   EXPECT_TRUE(kw.daemon().waitForLog("\"trigger\":\"watch\"")) << kw.output();
 }
@@ -156,12 +151,7 @@ TEST(Watch, AHalfWrittenKeyFileKeepsTheLastGoodKeys) {
   EXPECT_TRUE(kw.daemon().waitForLog("\"event\":\"reload_failed\"")) << kw.output();
   EXPECT_EQ(kw.verifyStatus(good), 200) << "the last good keys keep serving";
   kw.dir().write("keys/worker-1", next + "\n");
-  bool switched = false;
-  for (int i = 0; i < 300 && !switched; ++i) {
-    switched = kw.verifyStatus(next) == 200;
-    if (!switched) std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_TRUE(switched) << kw.output();
+  EXPECT_TRUE(kw.waitUntilAccepted(next)) << kw.output();
   expectNoKeyIn(kw.output(), {good, next});
 }
 

@@ -58,6 +58,15 @@ int Keyward::reloadsFinished() {
   return std::stoi(m[1]) + std::stoi(m[2]);
 }
 
+bool Keyward::waitUntilAccepted(const std::string& key, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (verifyStatus(key) != 200) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
 bool Keyward::reload() {
   int before = reloadsFinished();
   daemon_->signal(SIGHUP);

@@ -40,6 +40,9 @@ class Keyward {
     return r ? r->status : 0;
   }
 
+  // Polls until `key` is accepted (a reload nobody signalled, e.g. the file watcher's).
+  bool waitUntilAccepted(const std::string& key, std::chrono::milliseconds timeout = std::chrono::seconds(3));
+
   std::string status() {
     auto r = httpRequest(port(), "GET", "/v1/status");
     return r ? r->body : "";
