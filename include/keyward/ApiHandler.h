@@ -65,6 +65,7 @@ class ApiHandler : public RequestHandler {
   std::int64_t now_ = 0;      // this request's time
   std::string body_;          // reused between requests
   std::string scratch_;       // ditto
+  std::string scopes_;        // ditto
   std::array<char, INET6_ADDRSTRLEN> host_{};
   std::int64_t denialLogSecond_ = 0;
   std::uint32_t denialLogsThisSecond_ = 0;

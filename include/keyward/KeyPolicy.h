@@ -35,8 +35,9 @@ struct KeyPolicy {
     }
     return false;
   }
-  // Scopes joined by spaces, as in OAuth's `scope` and the X-Keyward-Scopes header.
-  std::string scopeList() const;
+  // Scopes joined by spaces, as in OAuth's `scope` and the X-Keyward-Scopes header, into
+  // `out` (replaced; a reused buffer costs no allocation per request).
+  void writeScopeList(std::string& out) const;
 };
 
 std::string_view toString(KeyStatus status);

@@ -4,13 +4,12 @@
 
 namespace keyward {
 
-std::string KeyPolicy::scopeList() const {
-  std::string out;
+void KeyPolicy::writeScopeList(std::string& out) const {
+  out.clear();
   for (const std::string& s : scopes) {
     if (!out.empty()) out += ' ';
     out += s;
   }
-  return out;
 }
 
 std::string_view toString(KeyStatus status) {

@@ -191,8 +191,8 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   }
   response.header("X-Keyward-Key-Id", key.id);
   response.header("X-Keyward-Peer", key.peer);
-  const std::string scopes = policy.scopes.empty() ? std::string() : policy.scopeList();
-  response.header("X-Keyward-Scopes", scopes);
+  policy.writeScopeList(scopes_);
+  response.header("X-Keyward-Scopes", scopes_);
   const bool expiresSoon = policy.expiresMs != kNoEnd && policy.expiresMs - now_ <= keys->rules().expiryWarningMs;
   std::string expires;
   if (expiresSoon) {
