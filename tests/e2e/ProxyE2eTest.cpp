@@ -40,7 +40,7 @@ struct Stack {
           dir.write("keys/worker-1", worker + "\n");
           workerKeyFile = dir.write("worker.key", worker + "\n");  // the worker's own copy
           socket = dir.file("keyward.sock");
-          return std::string("") + /*PREMERGE*/
+          return "original_request: " + originalRequestFor(kind) + "\n" +
                  "listen_unix: { path: " + socket + ", mode: '0600' }\n" +
                  "throttle: { max_failures: " + std::to_string(throttleFailures) + ", window: 1m }\n" +
                  "keys:\n"
