@@ -287,32 +287,28 @@ deploy_case() {  # name proxy auth transport
   wait_http "$url"
   check "$url" "X-API-Key: $valid" 200
   [ "$auth" = none ] || check "$url" "X-API-Key: $invalid" 401
-  local -a rps=() p99=() cpu=() fresh=()
-  local errors=0 requests=0 accepted_before accepted_after
   # Warm-up (connections opened, caches filled), not measured.
   wrk -t1 -c"$CONNS" -d1s -H "X-API-Key: $valid" "$url" > /dev/null
+  local accepted_before accepted_after
   accepted_before=$(accepted)
-  for _ in $(seq 1 "$DEPLOY_ROUNDS"); do
-    # shellcheck disable=SC2086
-    DURATION=$DEPLOY_DURATION run "$url" "$CONNS" "$valid" yes $PROXY_PIDS "$kpid" "$upid"
-    rps+=("$RPS"); p99+=("$P99"); cpu+=("$CPU"); errors=$((errors + ERRORS)); requests=$((requests + REQUESTS))
-    fresh+=("$FRESH")
-  done
+  # shellcheck disable=SC2086
+  DURATION=$DEPLOY_DURATION run "$url" "$CONNS" "$valid" yes $PROXY_PIDS "$kpid" "$upid"
   accepted_after=$(accepted)
   stop "$PROXY_MAIN"
-  local per1k
-  per1k=$(awk -v a=$((accepted_after - accepted_before - 1)) -v r="$requests" 'BEGIN {printf "%.1f", r ? a * 1000 / r : 0}')
-  deploy_result[$name]="$(median "${rps[@]}") $(median "${p99[@]}") $(median "${cpu[@]}") $errors $per1k ${fresh[*]}"
-  echo "  $name: $(median "${rps[@]}")/s p99 $(median "${p99[@]}") ms CPU $(median "${cpu[@]}") us/req, keyward accepts/1k $per1k" >&2
+  # Connections keyward accepted per 1,000 requests (the second /v1/status call is one).
+  d_rps[$name]+=" $RPS"; d_p99[$name]+=" $P99"; d_cpu[$name]+=" $CPU"
+  d_err[$name]=$(( ${d_err[$name]:-0} + ERRORS ))
+  d_acc[$name]+=" $(awk -v a=$((accepted_after - accepted_before - 1)) -v r="$REQUESTS" 'BEGIN {printf "%.1f", r ? a * 1000 / r : 0}')"
+  echo "  $name: $RPS/s p99 $P99 ms CPU $CPU us/req" >&2
 }
 
 accepted() { curl -s "http://127.0.0.1:$kport/v1/status" | grep -o '"accepted":[0-9]*' | cut -d: -f2; }
 
 deploy_bench() {
-  DEPLOY_DURATION=${BENCH_DEPLOY_DURATION:-3}
-  DEPLOY_ROUNDS=${BENCH_DEPLOY_ROUNDS:-1}
+  DEPLOY_DURATION=${BENCH_DEPLOY_DURATION:-2}
+  DEPLOY_ROUNDS=${BENCH_DEPLOY_ROUNDS:-3}
   CONNS=${BENCH_DEPLOY_CONNS:-64}
-  declare -gA deploy_result
+  declare -gA d_rps d_p99 d_cpu d_err d_acc
   read -r kport uport pport <<<"$(free_ports 3 | tr '\n' ' ')"
   sock="$work/keyward.sock"
   cat > "$work/deploy-keyward.yaml" <<YAML
@@ -330,26 +326,33 @@ YAML
   upid=$PROXY_PIDS
   wait_http "http://127.0.0.1:$kport/healthz"
   wait_http "http://127.0.0.1:$uport/"
-  echo "bench deploy: $KEYS keys, $DEPLOY_ROUNDS round(s) of ${DEPLOY_DURATION}s per case, wrk -c$CONNS, one core each: nginx 1 worker, Caddy GOMAXPROCS=1, HAProxy nbthread 1, keyward workers=$WORKERS" >&2
+  echo "bench deploy: $KEYS keys, $DEPLOY_ROUNDS round(s) of ${DEPLOY_DURATION}s per case (medians), wrk -c$CONNS, one core each: nginx 1 worker, Caddy GOMAXPROCS=1, HAProxy nbthread 1, keyward workers=$WORKERS" >&2
 
   local -a cases=(
     "nginx-none nginx none -" "nginx-map nginx map -" "nginx-tcp nginx keyward tcp" "nginx-unix nginx keyward unix"
     "caddy-none caddy none -" "caddy-tcp caddy keyward tcp" "caddy-unix caddy keyward unix"
     "haproxy-none haproxy none -" "haproxy-tcp haproxy keyward tcp" "haproxy-unix haproxy keyward unix")
-  local c
-  for c in "${cases[@]}"; do
-    # shellcheck disable=SC2086
-    deploy_case $c
+  # Rounds outside, cases inside: a burst of load from elsewhere hits one round of every
+  # case rather than every round of one case; medians per case.
+  local c round
+  for round in $(seq 1 "$DEPLOY_ROUNDS"); do
+    echo " round $round" >&2
+    for c in "${cases[@]}"; do
+      # shellcheck disable=SC2086
+      deploy_case $c
+    done
   done
 
-  local mrps
-  read -r mrps _ <<<"${deploy_result[nginx-map]}"
+  # shellcheck disable=SC2086
+  local mrps; mrps=$(median ${d_rps[nginx-map]})
   printf '\n| proxy | auth | to keyward | req/s | p99 ms | CPU us/req (proxy+keyward+API) | vs same proxy, no auth | vs nginx map | errors | keyward accepts per 1k req |\n'
   printf '|---|---|---|---|---|---|---|---|---|---|\n'
   for c in "${cases[@]}"; do
     read -r name proxy auth transport <<<"$c"
-    read -r rps p99 cpu errors per1k _ <<<"${deploy_result[$name]}"
-    read -r nrps _ <<<"${deploy_result[$proxy-none]}"
+    # shellcheck disable=SC2086
+    rps=$(median ${d_rps[$name]}); p99=$(median ${d_p99[$name]}); cpu=$(median ${d_cpu[$name]})
+    # shellcheck disable=SC2086
+    errors=${d_err[$name]}; per1k=$(median ${d_acc[$name]}); nrps=$(median ${d_rps[$proxy-none]})
     label=$auth
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$proxy" "$label" "$transport" "$rps" "$p99" "$cpu" \
       "$(awk -v a="$rps" -v b="$nrps" 'BEGIN {printf "%.2fx", b ? a / b : 0}')" \
