@@ -140,6 +140,13 @@ TEST_P(ProxyE2e, RouteScopeAndTheOnePeerLocationGive403WithKeywardsCode) {
   ASSERT_TRUE(otherPeer);
   EXPECT_EQ(otherPeer->status, 403) << otherPeer->raw;
   EXPECT_EQ(otherPeer->header("x-keyward-code"), "WRONG_PEER") << otherPeer->raw;
+  // The proxy's location rule must see the path as the API will: no spelling of
+  // /internal/ may fall through to the any-key location.
+  for (const std::string target : {"/INTERNAL/jobs", "/%69nternal/jobs", "//internal/jobs", "/x/../internal/jobs"}) {
+    auto r = s.get(target, {{"X-API-Key", s.worker}});
+    ASSERT_TRUE(r) << target;
+    EXPECT_TRUE(r->status == 400 || r->status == 403) << target << "\n" << r->raw;
+  }
   const int before = s.api.calls();
   auto allowed = s.get("/internal/jobs", {{"X-API-Key", s.writer}});
   ASSERT_TRUE(allowed);
