@@ -9,7 +9,8 @@
 -- (/v1/verify?peer=worker&scope=runs:write).
 --
 -- Allowed: sets txn.keyward_key_id, txn.keyward_peer, txn.keyward_scopes and
--- txn.keyward_expires for haproxy.cfg to pass to the API. Refused: answers the client
+-- txn.keyward_expires for haproxy.cfg to pass to the API, and txn.keyward_allowed = 1
+-- (haproxy.cfg refuses every request without it: a Lua error must not let one through). Refused: answers the client
 -- itself with keyward's status, X-Keyward-Code, WWW-Authenticate and Retry-After. keyward
 -- answers X-Original-* requests with 401 or 403 only (nginx's auth_request needs that) and
 -- the real reason in X-Keyward-Code; a THROTTLED (or RATE_LIMITED) client gets 429 here.
@@ -49,6 +50,7 @@ local function keyward(txn, address, uri)
     txn:set_var("txn.keyward_peer", first(answer.headers, "x-keyward-peer") or "")
     txn:set_var("txn.keyward_scopes", first(answer.headers, "x-keyward-scopes") or "")
     txn:set_var("txn.keyward_expires", first(answer.headers, "x-keyward-expires") or "")
+    txn:set_var("txn.keyward_allowed", 1)
     return
   end
 

@@ -5,6 +5,7 @@
 // Loopback only; every process is stopped.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -236,6 +237,16 @@ TEST_P(ProxyE2e, ClientSuppliedIdentityHeadersNeverReachTheApi) {
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 401) << none->raw;
   EXPECT_EQ(s.api.calls(), 1);
+}
+
+TEST_P(ProxyE2e, KeywardUnreachableFailsClosed) {
+  Stack s(GetParam());
+  s.keyward->daemon().signal(SIGTERM);
+  ASSERT_EQ(s.keyward->daemon().waitExit(), 0);
+  auto r = s.get("/runs/1", {{"X-API-Key", s.worker}});
+  ASSERT_TRUE(r) << s.logs();
+  EXPECT_GE(r->status, 500) << r->raw;
+  EXPECT_EQ(s.api.calls(), 0) << "the API was called without keyward's answer";
 }
 
 TEST_P(ProxyE2e, AThrottledClientGets429WithRetryAfterWhileOtherClientsPass) {

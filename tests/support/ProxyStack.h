@@ -4,6 +4,7 @@
 // shipped config from config/ (addresses substituted in a temporary copy), and a client
 // that can choose its loopback source address (127.0.0.2, 127.0.0.3, ...) so throttling can
 // tell clients apart. Loopback only; every process is stopped by its destructor.
+// Built into the e2e suite only: it needs NGINX_BIN, CADDY_BIN and HAPROXY_BIN defined.
 
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/ServerSocket.h>
