@@ -10,10 +10,11 @@
 --
 -- Allowed: sets txn.keyward_key_id, txn.keyward_peer, txn.keyward_scopes and
 -- txn.keyward_expires for haproxy.cfg to pass to the API, and txn.keyward_allowed = 1
--- (haproxy.cfg refuses every request without it: a Lua error must not let one through). Refused: answers the client
--- itself with keyward's status, X-Keyward-Code, WWW-Authenticate and Retry-After. keyward
--- answers X-Original-* requests with 401 or 403 only (nginx's auth_request needs that) and
--- the real reason in X-Keyward-Code; a THROTTLED (or RATE_LIMITED) client gets 429 here.
+-- (haproxy.cfg refuses every request without it: a Lua error must not let one through).
+-- Refused: answers the client itself with keyward's status, X-Keyward-Code,
+-- WWW-Authenticate and Retry-After. keyward answers X-Original-* requests with 401 or 403
+-- only (nginx's auth_request needs that) and the real reason in X-Keyward-Code; a
+-- THROTTLED (or RATE_LIMITED) client gets 429 here.
 -- keyward unreachable: 503, never the API (fail closed).
 
 local function first(headers, name)
