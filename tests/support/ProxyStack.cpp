@@ -5,12 +5,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -224,130 +219,23 @@ std::string ProxyProcess::log() const {
 
 // ---- the client ----
 
-namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// A complete response at the start of `data` (Content-Length or chunked framing); bytes
-// used, 0 while incomplete.
-std::size_t parse(const std::string& data, HttpResponse& out) {
-  const std::size_t headEnd = data.find("\r\n\r\n");
-  if (headEnd == std::string::npos || data.size() < 12) return 0;
-  out = HttpResponse{};
-  out.status = std::atoi(data.c_str() + 9);
-  std::size_t pos = data.find("\r\n") + 2;
-  while (pos < headEnd) {
-    std::size_t end = data.find("\r\n", pos);
-    std::string line = data.substr(pos, end - pos);
-    std::size_t colon = line.find(':');
-    if (colon != std::string::npos) {
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      std::string name = lower(line.substr(0, colon));
-      auto [it, fresh] = out.headers.emplace(name, value);
-      if (!fresh) it->second += ", " + value;
-    }
-    pos = end + 2;
-  }
-  std::size_t at = headEnd + 4;
-  if (lower(out.header("transfer-encoding")).find("chunked") != std::string::npos) {
-    while (true) {
-      std::size_t lineEnd = data.find("\r\n", at);
-      if (lineEnd == std::string::npos) return 0;
-      std::size_t size = std::stoul(data.substr(at, lineEnd - at), nullptr, 16);
-      if (data.size() < lineEnd + 2 + size + 2) return 0;
-      out.body += data.substr(lineEnd + 2, size);
-      at = lineEnd + 2 + size + 2;
-      if (size == 0) break;
-    }
-  } else {
-    const std::string length = out.header("content-length");
-    const std::size_t n = length.empty() ? 0 : std::stoul(length);
-    if (data.size() < at + n) return 0;
-    out.body = data.substr(at, n);
-    at += n;
-  }
-  out.raw = data.substr(0, at);
-  return at;
-}
-
-}  // namespace
-
-SourceClient::SourceClient(int port, const std::string& source) : port_(port), source_(source) { connect(); }
-
-SourceClient::~SourceClient() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-void SourceClient::connect() {
-  if (fd_ >= 0) ::close(fd_);
-  pending_.clear();
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  inet_pton(AF_INET, source_.c_str(), &from.sin_addr);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(port_));
-  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-      ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-    ::close(fd_);
-    fd_ = -1;
-    return;
-  }
-  int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
 std::optional<HttpResponse> SourceClient::request(const std::string& method, const std::string& target,
-                                                  const Headers& headers, std::chrono::milliseconds timeout) {
-  if (fd_ < 0) connect();
-  if (fd_ < 0) return std::nullopt;
-  std::string text = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  for (const auto& [name, value] : headers) text += name + ": " + value + "\r\n";
-  text += "\r\n";
-  for (std::size_t sent = 0; sent < text.size();) {
-    ssize_t n = ::send(fd_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) {
-      ::close(fd_);
-      fd_ = -1;
-      return std::nullopt;
-    }
-    sent += static_cast<std::size_t>(n);
+                                                  const Headers& headers) {
+  if (!connection_ || !connection_->connected()) {
+    connection_ = std::make_unique<HttpConnection>(port_, "127.0.0.1", source_.c_str());
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    HttpResponse response;
-    if (std::size_t used = parse(pending_, response)) {
-      pending_.erase(0, used);
-      if (lower(response.header("connection")) == "close") {
-        ::close(fd_);
-        fd_ = -1;
-      }
-      return response;
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd p{fd_, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) < 0) break;
-    if (p.revents == 0) continue;
-    char buffer[16384];
-    ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    pending_.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd_);
-  fd_ = -1;
-  return std::nullopt;
+  auto response = connection_->request(method, target, headers);
+  std::string connection = response ? response->header("connection") : "close";
+  for (char& c : connection) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (connection == "close") connection_.reset();  // e.g. nginx after keepalive_requests answers
+  return response;
 }
 
 std::optional<HttpResponse> requestFrom(const std::string& source, int port, const std::string& method,
                                         const std::string& target, const Headers& headers) {
-  SourceClient client(port, source);
-  return client.request(method, target, headers);
+  HttpConnection connection(port, "127.0.0.1", source.c_str());
+  if (!connection.connected()) return std::nullopt;
+  return connection.request(method, target, headers);
 }
 
 long acceptedConnections(int keywardPort) {

@@ -73,26 +73,18 @@ class ProxyProcess {
   std::unique_ptr<Daemon> process_;
 };
 
-// An HTTP/1.1 keep-alive client over loopback TCP whose source address is `source`
-// (any 127.x.y.z; Linux routes the whole 127/8 to lo).
+// A keep-alive client from a chosen loopback source address (any 127.x.y.z; Linux routes
+// the whole 127/8 to lo) that opens a new connection when the last one was closed.
 class SourceClient {
  public:
-  SourceClient(int port, const std::string& source = "127.0.0.1");
-  ~SourceClient();
-  SourceClient(const SourceClient&) = delete;
-  SourceClient& operator=(const SourceClient&) = delete;
-  bool connected() const { return fd_ >= 0; }
-  // One request; reconnects first when the last answer closed the connection.
+  SourceClient(int port, std::string source = "127.0.0.1") : port_(port), source_(std::move(source)) {}
   std::optional<HttpResponse> request(const std::string& method, const std::string& target,
-                                      const Headers& headers = {},
-                                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                                      const Headers& headers = {});
 
  private:
-  void connect();
   int port_;
   std::string source_;
-  int fd_ = -1;
-  std::string pending_;
+  std::unique_ptr<HttpConnection> connection_;
 };
 
 // One request on a fresh connection from `source`.
