@@ -221,7 +221,10 @@ TEST_P(ProxyE2e, ClientSuppliedIdentityHeadersNeverReachTheApi) {
                           {"X-Keyward-Peer", "ops"},
                           {"X-Keyward-Scopes", "admin"},
                           {"X-Keyward-Expires", "2099-01-01T00:00:00Z"},
-                          {"X-Keyward-Code", "OK"}};
+                          {"X-Keyward-Code", "OK"},
+                          // Routing overrides some frameworks obey: the API would serve /admin.
+                          {"X-Original-URL", "/admin/users"},
+                          {"X-Rewrite-URL", "/admin/users"}};
   Headers withKey = forged;
   withKey.push_back({"X-API-Key", s.worker});
   auto r = s.get("/runs/1", withKey);
@@ -232,6 +235,8 @@ TEST_P(ProxyE2e, ClientSuppliedIdentityHeadersNeverReachTheApi) {
   EXPECT_EQ(s.api.lastHeader("x-keyward-scopes"), "runs:read");
   EXPECT_FALSE(s.api.lastHad("x-keyward-expires")) << s.api.lastHeader("x-keyward-expires");
   EXPECT_FALSE(s.api.lastHad("x-keyward-code")) << s.api.lastHeader("x-keyward-code");
+  EXPECT_FALSE(s.api.lastHad("x-original-url")) << s.api.lastHeader("x-original-url");
+  EXPECT_FALSE(s.api.lastHad("x-rewrite-url")) << s.api.lastHeader("x-rewrite-url");
   // Without a key the forged identity gets nothing at all.
   auto none = s.get("/runs/1", forged);
   ASSERT_TRUE(none);
