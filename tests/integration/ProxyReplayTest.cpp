@@ -245,6 +245,35 @@ TEST(ProxyReplay, EnvoyPassingClientHeadersThroughIsRefusedNotBelieved) {
   }
 }
 
+TEST(ProxyReplay, OnlyTheConfiguredFamilyIsTaken) {
+  // A proxy set up for one family never sends another: one that arrives anyway came from a
+  // client (through a config that passes it on), and is refused, not used.
+  Keys k;
+  const struct {
+    const char* configured;
+    const char* why;
+    std::string target;
+    Headers fields;
+  } cases[] = {
+      {"x-original", "X-Forwarded-* alone", "/v1/verify", {{"X-Forwarded-Uri", "/runs/1"}, {"X-Forwarded-Method", "GET"}}},
+      {"x-original", "the Envoy path form", "/v1/verify/runs/1", {}},
+      {"x-forwarded", "X-Original-* alone", "/v1/verify", {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}}},
+      {"x-forwarded", "the Envoy path form", "/v1/verify/runs/1", {}},
+      {"envoy-path", "X-Original-* alone", "/v1/verify", {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}}},
+      {"envoy-path", "X-Forwarded-* alone", "/v1/verify", {{"X-Forwarded-Uri", "/runs/1"}, {"X-Forwarded-Method", "GET"}}},
+  };
+  for (const auto& c : cases) {
+    Keyward kw(std::string("original_request: ") + c.configured + "\n" + kKeysAndRoutes, k.env());
+    ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+    Headers headers = c.fields;
+    headers.push_back({"X-API-Key", k.worker});
+    auto r = httpRequest(kw.port(), "GET", c.target, headers);
+    ASSERT_TRUE(r) << c.configured << ": " << c.why;
+    EXPECT_TRUE(r->status == 400 || r->status == 403) << c.configured << ": " << c.why << "\n" << r->raw;
+    EXPECT_EQ(r->header("x-keyward-code"), "AMBIGUOUS_ORIGINAL") << c.configured << ": " << c.why << "\n" << r->raw;
+  }
+}
+
 TEST(ProxyReplay, WithRoutesAnUnknownOriginalNeedsEveryRouteScope) {
   // Fail closed: when keyward cannot know the original request from a trusted source, the
   // route rules are not skipped; only a key holding every scope a route demands passes.
