@@ -55,11 +55,9 @@ Headers traefikHeaders(const std::string& key, const std::string& method, const 
 }
 
 // What Envoy's HTTP ext_authz sends (the method and path are the request line).
+// (Host, the original authority, is the test client's own Host line: keyward ignores it.)
 Headers envoyHeaders(const std::string& key, const std::string& client = "203.0.113.7") {
-  return {{"content-length", "0"},
-          {"x-api-key", key},
-          {"x-forwarded-for", client},
-          {"x-envoy-expected-rq-timeout-ms", "500"}};
+  return {{"content-length", "0"}, {"x-api-key", key}, {"x-forwarded-for", client}};
 }
 
 TEST(ProxyReplay, TraefikForwardAuthAsShipped) {
