@@ -6,7 +6,9 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "keyward/CliHttp.h"
+#include "keyward/CliOptions.h"
 #include "keyward/ConfigLoader.h"
 #include "keyward/Json.h"
 
@@ -22,12 +25,6 @@ namespace keyward {
 namespace {
 
 constexpr int kApplied = 0, kRefused = 1, kError = 2;
-
-int usage(const std::string& problem) {
-  if (!problem.empty()) std::cerr << "keyward reload: " << problem << "\n";
-  std::cerr << "usage: keyward reload --pid PID [--url URL | --config PATH] [--timeout SECONDS]\n";
-  return kError;
-}
 
 // The URL of the daemon that serves `listen` ("0.0.0.0:8420" is reached on loopback).
 std::string urlOfListen(std::string listen) {
@@ -43,10 +40,12 @@ struct StatusView {
   std::int64_t lastAttemptMs = 0;
   bool lastOk = false;
   std::vector<std::string> errors;
+  long pid = 0;        // the daemon's own pid, when it reports one
+  std::string config;  // the config file it serves, when it reports one
 };
 
-std::optional<StatusView> readStatus(const std::string& url, std::string& problem) {
-  auto reply = cliGet(url, "/v1/status", [](Poco::Net::HTTPRequest&) {}, problem);
+std::optional<StatusView> readStatus(const std::string& url, std::string& problem, const CliTlsOptions& tls) {
+  auto reply = cliGet(url, "/v1/status", [](Poco::Net::HTTPRequest&) {}, problem, tls);
   if (!reply) return std::nullopt;
   if (reply->status != 200) {
     problem = "/v1/status answered " + std::to_string(reply->status);
@@ -62,6 +61,8 @@ std::optional<StatusView> readStatus(const std::string& url, std::string& proble
     auto last = root->getObject("last_reload");
     view.lastOk = last->getValue<std::string>("result") == "ok";
     view.lastAttemptMs = parseRfc3339(last->getValue<std::string>("time")).value_or(0);
+    view.pid = root->optValue<long>("pid", 0);
+    view.config = root->optValue<std::string>("config", "");
     if (auto errors = last->getArray("errors")) {
       for (std::size_t i = 0; i < errors->size(); ++i) view.errors.push_back(errors->getElement<std::string>(i));
     }
@@ -75,55 +76,87 @@ std::optional<StatusView> readStatus(const std::string& url, std::string& proble
 }  // namespace
 
 int runReloadCommand(int argc, char** argv) {
-  std::string url, config, pidText, timeoutText = "30";
-  std::vector<std::string> args(argv + 1, argv + argc);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    std::string* into = a == "--url" ? &url : a == "--config" ? &config : a == "--pid" ? &pidText
-                      : a == "--timeout" ? &timeoutText : nullptr;
-    if (a == "-h" || a == "--help") return usage("");
-    if (!into) return usage("unexpected argument '" + a + "'");
-    if (i + 1 >= args.size()) return usage(a + " needs a value");
-    *into = args[++i];
-  }
+  std::string url, config, pidText, timeoutText = "30", caFile;
+  CliOptions cli("keyward reload", "keyward reload --pid PID [--url URL | --config PATH] [--timeout SECONDS]",
+                 "Sends SIGHUP to PID and returns when that daemon has applied the reload (exit 0) or\n"
+                 "refused it (exit 1: the old keys keep serving; the problems are printed). The daemon's\n"
+                 "address comes from --url, else from `listen:` in the config (--config, $KEYWARD_CONFIG,\n"
+                 "/etc/keyward/keyward.yaml, else the built-in 127.0.0.1:8420). The daemon answering there\n"
+                 "must be PID (its /v1/status says): otherwise nothing is signalled (exit 2).\n"
+                 "Exit status 2 also: usage, daemon unreachable, PID gone, no result within the timeout.");
+  cli.value("pid", pidText, "PID", "the daemon's process id ($MAINPID in a unit)")
+      .value("url", url, "URL", "the daemon: http://host:port, https://host:port or unix:/path/to/keyward.sock")
+      .value("config", config, "PATH", "the daemon's config, to read its address from")
+      .value("timeout", timeoutText, "SECONDS", "how long to wait for the result (default 30)")
+      .value("cacert", caFile, "PATH", "with https://, trust this PEM bundle instead of the system CAs");
+  std::vector<std::string> extra;
+  if (auto done = cli.parse(std::vector<std::string>(argv + 1, argv + argc), extra)) return *done;
+  if (!extra.empty()) return cli.usageError("unexpected argument '" + extra.front() + "'");
   char* end = nullptr;
   const long pid = std::strtol(pidText.c_str(), &end, 10);
-  if (pidText.empty() || *end != '\0' || pid <= 1) return usage("--pid needs the daemon's process id");
+  if (pidText.empty() || *end != '\0' || pid <= 1) return cli.usageError("--pid needs the daemon's process id");
   const long timeout = std::strtol(timeoutText.c_str(), &end, 10);
-  if (*end != '\0' || timeout <= 0) return usage("--timeout needs a number of seconds");
+  if (timeoutText.empty() || *end != '\0' || timeout <= 0) return cli.usageError("--timeout needs a number of seconds");
+  const CliTlsOptions tls{caFile};
+  std::string from = "--url";
   if (url.empty()) {
     auto path = chooseConfigPathForProcess(config);
     ConfigResult parsed = path ? loadConfigFile(*path) : ConfigResult{builtInConfig(), {}};
     if (!parsed.config) {
-      std::cerr << "keyward reload: cannot read the daemon's address from the config; use --url\n";
+      std::cerr << "keyward reload: cannot read the daemon's address from " << path.value_or("the config")
+                << "; use --url\n";
       for (const auto& e : parsed.errors) std::cerr << "  " << e << "\n";
       return kError;
     }
     url = urlOfListen(parsed.config->listen);
+    from = path ? "listen: in " + *path : "the built-in default (no --config, no $KEYWARD_CONFIG, no " +
+                                              std::string(kDefaultConfigPath) + ")";
+  }
+  std::string problem;
+  if (!cliUrlUsable(url, problem)) return cli.usageError(problem);
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+    std::cerr << "keyward reload: there is no process " << pid << "\n";
+    return kError;
   }
 
-  std::string problem;
-  std::optional<StatusView> before = readStatus(url, problem);
-  if (!before) return std::cerr << "keyward reload: " << problem << "\n", kError;
+  std::optional<StatusView> before = readStatus(url, problem, tls);
+  if (!before) {
+    std::cerr << "keyward reload: " << problem << " (address from " << from << ")\n";
+    return kError;
+  }
+  // Signal only the daemon we can watch: a SIGHUP to one keyward while polling another
+  // would wait for a result that never comes.
+  if (before->pid != 0 && before->pid != pid) {
+    std::cerr << "keyward reload: the keyward at " << url << " (address from " << from << ") is process "
+              << before->pid << ", not " << pid << "; nothing signalled. Give that daemon's --url or --config.\n";
+    return kError;
+  }
   const std::int64_t sentMs = unixMillisNow();
   if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0) {
-    std::cerr << "keyward reload: cannot signal process " << pid << "\n";
+    std::cerr << "keyward reload: cannot signal process " << pid << ": " << std::strerror(errno) << "\n";
     return kError;
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::optional<StatusView> now = readStatus(url, problem);
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::cerr << "keyward reload: process " << pid << " exited before reporting the reload\n";
+      return kError;
+    }
+    std::optional<StatusView> now = readStatus(url, problem, tls);
     if (!now || now->finished <= before->finished || now->lastAttemptMs + 1000 < sentMs) continue;
     if (now->lastOk) {
-      std::cout << "reloaded: generation " << now->generation << ", " << now->keys << " keys\n";
+      std::cout << "reloaded: generation " << now->generation << ", " << now->keys << " keys (process " << pid
+                << " at " << url << ")\n";
       return kApplied;
     }
-    std::cout << "reload refused; generation " << now->generation << " keeps serving:\n";
+    std::cout << "reload refused; generation " << now->generation << " keeps serving (process " << pid << " at "
+              << url << "):\n";
     for (const std::string& e : now->errors) std::cout << "  " << e << "\n";
     return kRefused;
   }
-  std::cerr << "keyward reload: no reload result within " << timeout << " s\n";
+  std::cerr << "keyward reload: no reload result from " << url << " (address from " << from << ") within " << timeout
+            << " s; is process " << pid << " the keyward serving there?\n";
   return kError;
 }
 

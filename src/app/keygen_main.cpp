@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "       keygen check         < key    exit 0 if keyward accepts the key, else 1 and why\n"
     "       keygen fingerprint   < key    print the key's short fingerprint\n"
     "       keygen sha256        < key    print the 'sha256:' line for keyward.yaml\n"
+    "       keygen --help | --version\n"
     "\n"
     "  --bytes N    random bytes in the key, 32..1024 (default 32)\n"
     "  --url        base64url without padding instead of standard base64\n"
@@ -104,7 +105,10 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    if (arg == "-h" || arg == "--help") {
+    if (arg == "-V" || arg == "--version") {
+      std::cout << "keygen (keyward) " << KEYWARD_VERSION << "\n";
+      return kExitOk;
+    } else if (arg == "-h" || arg == "--help") {
       std::cout << kUsage;
       return kExitOk;
     } else if (arg == "--bytes") {
