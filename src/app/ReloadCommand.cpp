@@ -4,11 +4,16 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
+#include <Poco/URI.h>
 #include <signal.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <set>
+#include <sstream>
+#include <filesystem>
+#include <fstream>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -73,16 +78,87 @@ std::optional<StatusView> readStatus(const std::string& url, std::string& proble
   }
 }
 
+bool sameFile(const std::string& a, const std::string& b) {
+  std::error_code error;
+  if (std::filesystem::equivalent(a, b, error)) return true;
+  return a == b;
+}
+
+std::set<std::string> listeningInodes(long pid, const std::string& url) {
+  std::set<std::string> inodes;
+  const std::string net = "/proc/" + std::to_string(pid) + "/net/";
+  if (url.rfind("unix:", 0) == 0) {
+    // Num RefCount Protocol Flags Type St Inode Path
+    std::ifstream in(net + "unix");
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string num, ref, proto, flags, type, st, inode, path;
+      if (fields >> num >> ref >> proto >> flags >> type >> st >> inode >> path && path == url.substr(5)) {
+        inodes.insert(inode);
+      }
+    }
+    return inodes;
+  }
+  int port = 0;
+  try {
+    port = Poco::URI(url).getPort();
+  } catch (const Poco::Exception&) {
+    return inodes;
+  }
+  for (const char* table : {"tcp", "tcp6"}) {
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+    std::ifstream in(net + table);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, st, queues, timer, retransmit, uid, timeout, inode;
+      if (!(fields >> sl >> local >> remote >> st >> queues >> timer >> retransmit >> uid >> timeout >> inode)) continue;
+      const std::size_t colon = local.rfind(':');
+      if (st == "0A" && colon != std::string::npos && std::stoi(local.substr(colon + 1), nullptr, 16) == port) {
+        inodes.insert(inode);
+      }
+    }
+  }
+  return inodes;
+}
+
+// Whether process `pid` holds the listening socket that `url` reaches: true, false, or
+// nullopt when /proc does not tell us (another user's process, no /proc).
+std::optional<bool> listensOn(long pid, const std::string& url) {
+  const std::string fdDir = "/proc/" + std::to_string(pid) + "/fd";
+  std::error_code error;
+  std::filesystem::directory_iterator fds(fdDir, error);
+  if (error) return std::nullopt;
+  const std::set<std::string> wanted = listeningInodes(pid, url);
+  for (const auto& fd : fds) {
+    std::string target = std::filesystem::read_symlink(fd.path(), error).string();
+    if (error || target.rfind("socket:[", 0) != 0) continue;
+    if (wanted.count(target.substr(8, target.size() - 9))) return true;
+  }
+  return false;
+}
+
+// What /proc says the process runs ("keyward", or a test's copy of the binary). Unknown
+// (no /proc, another user's process hidden) counts as no.
+bool isKeywardProcess(long pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  return comm && std::getline(comm, name) && name.rfind("keyward", 0) == 0;
+}
+
 }  // namespace
 
 int runReloadCommand(int argc, char** argv) {
   std::string url, config, pidText, timeoutText = "30", caFile;
-  CliOptions cli("keyward reload", "keyward reload --pid PID [--url URL | --config PATH] [--timeout SECONDS]",
+  CliOptions cli("keyward reload", "keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]",
                  "Sends SIGHUP to PID and returns when that daemon has applied the reload (exit 0) or\n"
                  "refused it (exit 1: the old keys keep serving; the problems are printed). The daemon's\n"
                  "address comes from --url, else from `listen:` in the config (--config, $KEYWARD_CONFIG,\n"
                  "/etc/keyward/keyward.yaml, else the built-in 127.0.0.1:8420). The daemon answering there\n"
-                 "must be PID (its /v1/status says): otherwise nothing is signalled (exit 2).\n"
+                 "must be PID and serve that config (its /v1/status says): otherwise nothing is signalled\n"
+                 "(exit 2). Without --pid, the pid comes from /v1/status of the daemon serving --config.\n"
                  "Exit status 2 also: usage, daemon unreachable, PID gone, no result within the timeout.");
   cli.value("pid", pidText, "PID", "the daemon's process id ($MAINPID in a unit)")
       .value("url", url, "URL", "the daemon: http://host:port, https://host:port or unix:/path/to/keyward.sock")
@@ -93,8 +169,11 @@ int runReloadCommand(int argc, char** argv) {
   if (auto done = cli.parse(std::vector<std::string>(argv + 1, argv + argc), extra)) return *done;
   if (!extra.empty()) return cli.usageError("unexpected argument '" + extra.front() + "'");
   char* end = nullptr;
-  const long pid = std::strtol(pidText.c_str(), &end, 10);
-  if (pidText.empty() || *end != '\0' || pid <= 1) return cli.usageError("--pid needs the daemon's process id");
+  long pid = std::strtol(pidText.c_str(), &end, 10);
+  if (!pidText.empty() && (*end != '\0' || pid <= 1)) return cli.usageError("--pid needs the daemon's process id");
+  if (pidText.empty() && config.empty()) {
+    return cli.usageError("give --pid, or --config for the pid the daemon serving that config reports");
+  }
   const long timeout = std::strtol(timeoutText.c_str(), &end, 10);
   if (timeoutText.empty() || *end != '\0' || timeout <= 0) return cli.usageError("--timeout needs a number of seconds");
   const CliTlsOptions tls{caFile};
@@ -114,7 +193,7 @@ int runReloadCommand(int argc, char** argv) {
   }
   std::string problem;
   if (!cliUrlUsable(url, problem)) return cli.usageError(problem);
-  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+  if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
     std::cerr << "keyward reload: there is no process " << pid << "\n";
     return kError;
   }
@@ -124,8 +203,34 @@ int runReloadCommand(int argc, char** argv) {
     std::cerr << "keyward reload: " << problem << " (address from " << from << ")\n";
     return kError;
   }
+  // The daemon must be the one we were told about: the config it serves is --config (when
+  // both are known), and its pid is --pid.
+  if (!config.empty() && !before->config.empty() && !sameFile(before->config, config)) {
+    std::cerr << "keyward reload: the keyward at " << url << " serves " << before->config << ", not " << config
+              << "; nothing signalled. Give that daemon's --url.\n";
+    return kError;
+  }
+  if (pid == 0) {
+    if (before->pid <= 1 || before->config.empty()) {
+      std::cerr << "keyward reload: the keyward at " << url
+                << " does not report its pid and config in /v1/status; give --pid\n";
+      return kError;
+    }
+    if (!isKeywardProcess(before->pid) || listensOn(before->pid, url) == false) {
+      std::cerr << "keyward reload: process " << before->pid << ", reported by " << url
+                << ", is not a keyward process; nothing signalled\n";
+      return kError;
+    }
+    pid = before->pid;
+  }
   // Signal only the daemon we can watch: a SIGHUP to one keyward while polling another
-  // would wait for a result that never comes.
+  // would wait for a result that never comes. The kernel's word (which process holds the
+  // listening socket) where /proc gives it, else the daemon's own.
+  if (listensOn(pid, url) == false) {
+    std::cerr << "keyward reload: process " << pid << " does not listen at " << url << " (address from " << from
+              << "); nothing signalled. Give that daemon's --url or --config.\n";
+    return kError;
+  }
   if (before->pid != 0 && before->pid != pid) {
     std::cerr << "keyward reload: the keyward at " << url << " (address from " << from << ") is process "
               << before->pid << ", not " << pid << "; nothing signalled. Give that daemon's --url or --config.\n";
