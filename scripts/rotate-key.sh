@@ -194,7 +194,8 @@ if [ "${#present[@]}" -gt 0 ]; then
       if [ -z "$admin_key_file" ]; then
         if [ "$waited" -ge "$grace" ]; then log "$id: no --admin-key-file, so no usage to check; waited ${grace}s"; break; fi
       elif idle=$(idle_seconds "$id"); then
-        if [ -z "$idle" ] || [ "$idle" -ge "$grace" ]; then log "$id: ${idle:+unused for ${idle}s}${idle:-never used}"; break; fi
+        if [ -z "$idle" ]; then log "$id: never used"; break; fi
+        if [ "$idle" -ge "$grace" ]; then log "$id: unused for ${idle}s"; break; fi
         if [ "$waited" -ge "$max_wait" ]; then log "$id: still in use after ${max_wait}s; retiring it as planned"; break; fi
       else
         # Not knowing is not "unused": keep the old key and say so.
