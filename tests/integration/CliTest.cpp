@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -240,6 +241,32 @@ TEST(Cli, KeygenNamesTheMistake) {
   CommandResult spaced = runCommand(KEYGEN_BIN, {"check"}, newKey() + " \n");
   EXPECT_EQ(spaced.exitCode, 1);
   EXPECT_NE(spaced.err.find("ends with whitespace"), std::string::npos) << spaced.err;
+}
+
+// scripts/run.sh: builds only what it runs, and a config the user edited survives a re-run.
+// cmake is a stand-in that records its arguments (the binaries are this build's).
+TEST(RunScript, BuildsOnlyWhatItRunsAndKeepsTheUsersConfig) {
+  TempDir dir;
+  const std::string dev = dir.mkdir("dev");
+  const std::string edited = "# mine\nlisten: \"127.0.0.1:0\"\nkeys:\n  - { id: mine, peer: me, file: " + dev + "/dev.key }\n";
+  dir.write("dev/keyward.yaml", edited);
+  dir.mkdir("bin");
+  dir.write("bin/cmake", "#!/bin/sh\necho \"$*\" >> " + dir.file("cmake.args") + "\n", 0755);
+  const std::string build = std::filesystem::path(KEYWARD_BIN).parent_path().string();
+  Daemon run("/bin/bash", {std::string(KEYWARD_SOURCE_DIR) + "/scripts/run.sh"},
+             {{"PATH", dir.file("bin") + ":/usr/sbin:/usr/bin:/sbin:/bin"}, {"KEYWARD_DEV_DIR", dev},
+              {"KEYWARD_BUILD_DIR", build}});
+  ASSERT_TRUE(run.waitUntilServing()) << run.out() << run.err();
+  EXPECT_EQ(readFile(dev + "/keyward.yaml"), edited) << "run.sh overwrote the user's config";
+  const std::string args = readFile(dir.file("cmake.args"));
+  EXPECT_NE(args.find("--build " + build + " -j"), std::string::npos) << args;
+  EXPECT_NE(args.find("--target keyward keygen"), std::string::npos) << "builds more than it runs: " << args;
+  EXPECT_NE(run.out().find("reload --config " + dev + "/keyward.yaml"), std::string::npos) << run.out();
+  EXPECT_EQ(run.out().find("pgrep"), std::string::npos);
+  EXPECT_EQ(run.out().find("pidof"), std::string::npos);
+  auto r = httpRequest(run.port(), "GET", "/v1/verify", {{"X-API-Key", readFile(dev + "/dev.key").substr(0, 44)}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->headers["x-keyward-key-id"], "mine") << "serves the user's config";
 }
 
 }  // namespace
