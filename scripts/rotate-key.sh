@@ -32,7 +32,7 @@ KEYGEN=${KEYGEN:-$( [ -x "$here/../build/keygen" ] && echo "$here/../build/keyge
 
 name="" key_dir="" pid="" pid_file="" config="" url="" admin_key_file="" client_key_file="" owner="" cacert=""
 grace=300 max_wait=3600 dry_run=0
-help_text() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+help_text() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 usage() { echo "rotate-key: $*" >&2; echo "usage: see rotate-key.sh --help" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   arg=$1

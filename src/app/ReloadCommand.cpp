@@ -23,6 +23,7 @@
 
 #include "keyward/CliHttp.h"
 #include "keyward/CliOptions.h"
+#include "keyward/Client.h"
 #include "keyward/ConfigLoader.h"
 #include "keyward/Json.h"
 
@@ -49,11 +50,19 @@ struct StatusView {
   std::string config;  // the config file it serves, when it reports one
 };
 
-std::optional<StatusView> readStatus(const std::string& url, std::string& problem, const CliTlsOptions& tls) {
-  auto reply = cliGet(url, "/v1/status", [](Poco::Net::HTTPRequest&) {}, problem, tls);
+// `key`: sent only when non-empty (a daemon with status_scope set).
+std::optional<StatusView> readStatus(const std::string& url, std::string& problem, const CliTlsOptions& tls,
+                                     const std::string& key = "") {
+  auto reply = cliGet(
+      url, "/v1/status", [&](Poco::Net::HTTPRequest& request) { if (!key.empty()) request.set("X-API-Key", key); },
+      problem, tls);
   if (!reply) return std::nullopt;
   if (reply->status != 200) {
     problem = "/v1/status answered " + std::to_string(reply->status);
+    if (reply->status == 401 || reply->status == 403) {
+      problem += key.empty() ? " (status_scope is set: give --key-file with a key that has it, and --pid)"
+                             : " to the --key-file key";
+    }
     return std::nullopt;
   }
   try {
@@ -151,7 +160,7 @@ bool isKeywardProcess(long pid) {
 }  // namespace
 
 int runReloadCommand(int argc, char** argv) {
-  std::string url, config, pidText, timeoutText = "30", caFile;
+  std::string url, config, pidText, timeoutText = "30", caFile, keyFile;
   CliOptions cli("keyward reload", "keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]",
                  "Sends SIGHUP to PID and returns when that daemon has applied the reload (exit 0) or\n"
                  "refused it (exit 1: the old keys keep serving; the problems are printed). The daemon's\n"
@@ -164,10 +173,14 @@ int runReloadCommand(int argc, char** argv) {
       .value("url", url, "URL", "the daemon: http://host:port, https://host:port or unix:/path/to/keyward.sock")
       .value("config", config, "PATH", "the daemon's config, to read its address from")
       .value("timeout", timeoutText, "SECONDS", "how long to wait for the result (default 30)")
-      .value("cacert", caFile, "PATH", "with https://, trust this PEM bundle instead of the system CAs");
+      .value("cacert", caFile, "PATH", "with https://, trust this PEM bundle instead of the system CAs")
+      .value("key-file", keyFile, "PATH",
+             "a key with the daemon's status_scope, if it sets one; sent only to the process --pid\n"
+             "                     when /proc shows it holds the socket at URL (default $KEYWARD_STATUS_KEY_FILE)");
   std::vector<std::string> extra;
   if (auto done = cli.parse(std::vector<std::string>(argv + 1, argv + argc), extra)) return *done;
   if (!extra.empty()) return cli.usageError("unexpected argument '" + extra.front() + "'");
+  if (keyFile.empty() && std::getenv("KEYWARD_STATUS_KEY_FILE")) keyFile = std::getenv("KEYWARD_STATUS_KEY_FILE");
   char* end = nullptr;
   long pid = std::strtol(pidText.c_str(), &end, 10);
   if (!pidText.empty() && (*end != '\0' || pid <= 1)) return cli.usageError("--pid needs the daemon's process id");
@@ -198,7 +211,22 @@ int runReloadCommand(int argc, char** argv) {
     return kError;
   }
 
-  std::optional<StatusView> before = readStatus(url, problem, tls);
+  // A key for /v1/status goes only to the process the kernel says holds that socket.
+  std::string statusKey;
+  if (!keyFile.empty()) {
+    if (pid == 0 || listensOn(pid, url) != true) {
+      std::cerr << "keyward reload: --key-file is sent only to a --pid that /proc shows listening at " << url
+                << "; nothing sent, nothing signalled\n";
+      return kError;
+    }
+    try {
+      statusKey = ClientKey::fromFile(keyFile).current();
+    } catch (const std::exception& e) {
+      std::cerr << "keyward reload: " << e.what() << "\n";
+      return kError;
+    }
+  }
+  std::optional<StatusView> before = readStatus(url, problem, tls, statusKey);
   if (!before) {
     std::cerr << "keyward reload: " << problem << " (address from " << from << ")\n";
     return kError;
@@ -248,7 +276,7 @@ int runReloadCommand(int argc, char** argv) {
       std::cerr << "keyward reload: process " << pid << " exited before reporting the reload\n";
       return kError;
     }
-    std::optional<StatusView> now = readStatus(url, problem, tls);
+    std::optional<StatusView> now = readStatus(url, problem, tls, statusKey);
     if (!now || now->finished <= before->finished || now->lastAttemptMs + 1000 < sentMs) continue;
     if (now->lastOk) {
       std::cout << "reloaded: generation " << now->generation << ", " << now->keys << " keys (process " << pid

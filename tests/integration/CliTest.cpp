@@ -234,6 +234,21 @@ TEST(Cli, ReloadWithOnlyTheConfigFindsItsDaemon) {
   EXPECT_EQ(other.exitCode, 2) << "a daemon serving another config is not signalled: " << other.out << other.err;
 }
 
+TEST(Cli, ReloadOfADaemonWhoseStatusNeedsAKey) {
+  const std::string ops = newKey();
+  Keyward kw("status_scope: ops\nkeys:\n  - { id: ops, peer: ops, scopes: [ops], env: K }\n", {{"K", ops}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  const std::string url = "http://127.0.0.1:" + std::to_string(kw.port());
+  const std::string pid = std::to_string(kw.daemon().pid());
+  CommandResult without = keyward({"reload", "--pid", pid, "--url", url});
+  EXPECT_EQ(without.exitCode, 2);
+  EXPECT_NE(without.err.find("status_scope"), std::string::npos) << "says what to do: " << without.err;
+  const std::string keyFile = kw.dir().write("ops.key", ops + "\n");
+  CommandResult with = keyward({"reload", "--pid", pid, "--url", url, "--key-file", keyFile});
+  EXPECT_EQ(with.exitCode, 0) << with.out << with.err;
+  expectNoKeyIn(without.out + without.err + with.out + with.err, {ops});
+}
+
 TEST(Cli, KeygenNamesTheMistake) {
   CommandResult password = runCommand(KEYGEN_BIN, {"check"}, "hunter2\n");
   EXPECT_EQ(password.exitCode, 1);
