@@ -39,8 +39,13 @@ std::unique_ptr<Poco::Net::HTTPClientSession> sessionFor(const std::string& base
         Poco::Net::Context::TLS_CLIENT_USE, "", "", tls.caFile, Poco::Net::Context::VERIFY_RELAXED, 9,
         tls.caFile.empty());
     context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-    Poco::Net::SSLManager::instance().initializeClient(nullptr, new Poco::Net::RejectCertificateHandler(false),
-                                                       context);
+    // An unverifiable certificate is refused, never put to a person (once per process).
+    static const bool handlerSet = [&] {
+      Poco::Net::SSLManager::instance().initializeClient(nullptr, new Poco::Net::RejectCertificateHandler(false),
+                                                         context);
+      return true;
+    }();
+    (void)handlerSet;
     return std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
   }
   return std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());

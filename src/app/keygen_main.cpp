@@ -92,7 +92,18 @@ int inspect(const std::string& command) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+  // --name=value is --name value, as in keyward's subcommands.
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const std::size_t eq = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      args.push_back(arg.substr(0, eq));
+      args.push_back(arg.substr(eq + 1));
+    } else {
+      args.push_back(arg);
+    }
+  }
   if (!args.empty() && (args[0] == "check" || args[0] == "fingerprint" || args[0] == "sha256")) {
     if (args.size() > 1) return usageError("'" + args[0] + "' takes no arguments; it reads the key on stdin");
     return inspect(args[0]);

@@ -249,6 +249,13 @@ TEST(Cli, ReloadOfADaemonWhoseStatusNeedsAKey) {
   expectNoKeyIn(without.out + without.err + with.out + with.err, {ops});
 }
 
+TEST(Cli, KeygenTakesOptEqualsValue) {
+  CommandResult r = runCommand(KEYGEN_BIN, {"--bytes=48", "--env=WORKER_KEY"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("WORKER_KEY=", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.size(), std::string("WORKER_KEY=").size() + 64 + 1) << "48 bytes are 64 base64 characters";
+}
+
 TEST(Cli, KeygenNamesTheMistake) {
   CommandResult password = runCommand(KEYGEN_BIN, {"check"}, "hunter2\n");
   EXPECT_EQ(password.exitCode, 1);
