@@ -8,7 +8,7 @@ fail() { printf 'in-root: FAILED: %s\n' "$*"; exit 1; }
 step "dpkg -i keyward.deb (dependencies must all be present already)"
 dpkg -i /tmp/keyward.deb > /tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log; fail "dpkg -i"; }
 
-step "postinst: user, directories, keys, units enabled and not started"
+step "postinst: user, directories, keys, keyward.service enabled and not started, the timer left off"
 getent passwd keyward >/dev/null || fail "no keyward user"
 [ "$(stat -c '%U:%G %a' /etc/keyward/keys)" = "root:keyward 770" ] || fail "/etc/keyward/keys is $(stat -c '%U:%G %a' /etc/keyward/keys)"
 [ "$(stat -c '%U:%G %a' /var/lib/keyward)" = "keyward:keyward 700" ] || fail "/var/lib/keyward is $(stat -c '%U:%G %a' /var/lib/keyward)"
@@ -16,7 +16,7 @@ for key in /etc/keyward/admin.key /etc/keyward/keys/worker-initial; do
   [ "$(stat -c '%U:%G %a' "$key")" = "keyward:keyward 600" ] || fail "$key is $(stat -c '%U:%G %a' "$key")"
 done
 [ -L /etc/systemd/system/multi-user.target.wants/keyward.service ] || fail "keyward.service is not enabled"
-[ -L /etc/systemd/system/timers.target.wants/keyward-rotate.timer ] || fail "keyward-rotate.timer is not enabled"
+[ ! -e /etc/systemd/system/timers.target.wants/keyward-rotate.timer ] || fail "keyward-rotate.timer is enabled before rotate.env is configured"
 dpkg-query -W -f='${Conffiles}\n' keyward | grep -q /etc/keyward/keyward.yaml || fail "keyward.yaml is not a conffile"
 
 step "keyward --version, keygen --version, keygen, keygen check"
@@ -59,6 +59,14 @@ keyward verify --url http://127.0.0.1:8420 --key-file "/etc/keyward/keys/$new"
 keyward reload --config /etc/keyward/keyward.yaml --pid "$daemon"
 kill "$daemon"
 wait "$daemon" || true
+
+step "reinstall (an upgrade): the edited config, the keys and the admin key are kept"
+echo "# edited by the operator" >> /etc/keyward/keyward.yaml
+admin_before=$(sha256sum /etc/keyward/admin.key)
+DEBIAN_FRONTEND=noninteractive dpkg -i --force-confold /tmp/keyward.deb > /tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log; fail "reinstall"; }
+grep -q "edited by the operator" /etc/keyward/keyward.yaml || fail "the upgrade replaced the edited config"
+[ "$(sha256sum /etc/keyward/admin.key)" = "$admin_before" ] || fail "the upgrade replaced the admin key"
+[ "$(ls /etc/keyward/keys)" = "$new" ] || fail "the upgrade changed the keys: $(ls /etc/keyward/keys)"
 
 step "remove and purge"
 dpkg --purge keyward > /tmp/purge.log 2>&1 || { cat /tmp/purge.log; fail "dpkg --purge"; }
