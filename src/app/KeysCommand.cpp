@@ -59,13 +59,11 @@ std::optional<std::string> adminKey(const Options& options, std::string& problem
 
 using Reply = CliReply;
 
-const CliTlsOptions* gTls = nullptr;  // set once by runKeysCommand
-
-std::optional<Reply> get(const std::string& base, const std::string& pathAndQuery, const std::string& key,
+std::optional<Reply> get(const Options& options, const std::string& pathAndQuery, const std::string& key,
                          std::string& problem) {
   return cliGet(
-      base, pathAndQuery, [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", key); }, problem,
-      gTls ? *gTls : CliTlsOptions{});
+      options.url, pathAndQuery, [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", key); }, problem,
+      CliTlsOptions{options.caFile});
 }
 
 // A key id as one path segment.
@@ -132,7 +130,7 @@ int list(const Options& options, const std::string& key) {
   std::vector<std::string> pages;
   do {
     std::string problem;
-    auto reply = get(options.url, "/v1/keys" + query + (cursor.empty() ? "" : "&cursor=" + cliQueryValue(cursor)), key, problem);
+    auto reply = get(options, "/v1/keys" + query + (cursor.empty() ? "" : "&cursor=" + cliQueryValue(cursor)), key, problem);
     if (!reply) return std::cerr << "keyward keys: " << problem << "\n", kError;
     if (reply->status != 200) return refusedOrError(*reply);
     pages.push_back(reply->body);
@@ -162,10 +160,10 @@ int list(const Options& options, const std::string& key) {
 
 int show(const Options& options, const std::string& key) {
   std::string problem;
-  auto reply = get(options.url, "/v1/keys/" + encode(options.id), key, problem);
+  auto reply = get(options, "/v1/keys/" + encode(options.id), key, problem);
   if (!reply) return std::cerr << "keyward keys: " << problem << "\n", kError;
   if (reply->status != 200) return refusedOrError(*reply);
-  auto calls = get(options.url, "/v1/keys/" + encode(options.id) + "/calls", key, problem);
+  auto calls = get(options, "/v1/keys/" + encode(options.id) + "/calls", key, problem);
   if (!calls) return std::cerr << "keyward keys: " << problem << "\n", kError;
   if (calls->status != 200) return refusedOrError(*calls);
   if (options.format == "json") {
@@ -250,8 +248,6 @@ int runKeysCommand(int argc, char** argv) {
   const std::size_t expected = options.action == "show" ? 2 : 1;
   if (positionals.size() > expected) return cli.usageError("unexpected argument '" + positionals[expected] + "'");
   if (options.format != "table" && options.format != "json") return cli.usageError("--format must be table or json");
-  CliTlsOptions tls{options.caFile};
-  gTls = &tls;
   if (options.url.empty()) options.url = env("KEYWARD_URL");
   if (options.url.empty()) options.url = "http://127.0.0.1:8420";
   std::string problem;
