@@ -61,6 +61,7 @@ class ApiHandler : public RequestHandler {
   VerifyCounters* counters_ = nullptr;  // this loop's
   Clock clock_;
   SnapshotReader<KeySet> keys_;
+  std::string configPath_;    // absolute, for /v1/status
   std::int64_t now_ = 0;      // this request's time
   std::string body_;          // reused between requests
   std::string scratch_;       // ditto

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 
 #include "keyward/AdminViews.h"
 #include "keyward/Json.h"
@@ -78,6 +79,14 @@ void sendJson(ResponseWriter& response, int status, std::string_view body) {
   response.finish(kJson, body);
 }
 
+// As /v1/status reports it: absolute, so a client can compare it whatever its directory.
+std::string absolutePath(const std::string& path) {
+  if (path.empty()) return "built-in";
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  return error ? path : absolute.lexically_normal().string();
+}
+
 std::string_view withoutQuery(std::string_view uri) { return uri.substr(0, uri.find_first_of("?#")); }
 
 // A proxy whose forwarded headers are believed: a configured address, or any peer on the
@@ -97,7 +106,8 @@ ApiHandler::ApiHandler(const ApiServices& services)
       registry_(services.metrics),
       counters_(services.metrics ? &services.metrics->addLoop() : nullptr),
       clock_(services.clock ? services.clock : Clock(unixMillisNow)),
-      keys_(services.reloader.keys()) {}
+      keys_(services.reloader.keys()),
+      configPath_(absolutePath(services.reloader.configPath())) {}
 
 void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
   now_ = clock_();
@@ -364,7 +374,7 @@ void ApiHandler::status(ResponseWriter& response) {
   // Who answers: lets a client (the rotation tool) check it reached the daemon it means.
   body += ",\"pid\":" + std::to_string(::getpid());
   body += ",\"config\":";
-  appendJsonString(body, reloader_.configPath().empty() ? std::string_view("built-in") : reloader_.configPath());
+  appendJsonString(body, configPath_);
   body += ",\"started\":";
   appendJsonString(body, formatRfc3339(s.startedUnixMs));
   body += ",\"generation\":" + std::to_string(s.generation);
