@@ -41,9 +41,11 @@ class ApiHandler : public RequestHandler {
   void status(ResponseWriter& response);
   void record(const Decision& decision, std::string_view method, std::string_view path, const ClientInfo& client);
   // The one way a request is refused: the denial (logged), or 429 THROTTLED if this client
-  // has been denied too often. Returns the code sent.
-  std::string_view refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
-                          AnswerStyle style, ResponseWriter& response);
+  // has been denied too often; counted. Returns the verdict sent.
+  Verdict refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
+                 AnswerStyle style, ResponseWriter& response);
+  Verdict deny(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
+               AnswerStyle style, ResponseWriter& response);
   // For /metrics and /v1/status: true if `scope` is empty or the request's key holds it;
   // otherwise writes the refusal.
   bool allowedToRead(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, std::string_view scope,
@@ -59,6 +61,7 @@ class ApiHandler : public RequestHandler {
   VerifyCounters* counters_ = nullptr;  // this loop's
   Clock clock_;
   SnapshotReader<KeySet> keys_;
+  std::string configPath_;    // absolute, for /v1/status
   std::int64_t now_ = 0;      // this request's time
   std::string body_;          // reused between requests
   std::string scratch_;       // ditto

@@ -353,17 +353,21 @@ void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
   }
 }
 
-void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
+// key_dirs and env_files: each entry is a path holding several keys, with a peer and
+// policy for all of them. `readMore` reads the fields only one kind has.
+template <class Decl, class ReadMore>
+void readSourceList(ConfigReader& r, const YAML::Node& list, const char* field,
+                    std::initializer_list<const char*> known, std::vector<Decl>& out, ReadMore&& readMore) {
   if (!list.IsSequence()) {
-    r.fail(list, "key_dirs", "must be a list");
+    r.fail(list, field, "must be a list");
     return;
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node entry = list[i];
-    const std::string where = indexed("key_dirs", i);
+    const std::string where = indexed(field, i);
     if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"path", "peer", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS});
-    KeyDirDecl decl;
+    r.rejectUnknown(entry, where, known);
+    Decl decl;
     readPolicy(r, entry, where, decl.policy);
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
@@ -373,30 +377,18 @@ void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
     ifPresent(entry, "check_permissions",
               [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
               decl.checkPermissions);
-    config.keyDirs.push_back(std::move(decl));
+    readMore(entry, where, decl);
+    out.push_back(std::move(decl));
   }
 }
 
+void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
+  readSourceList(r, list, "key_dirs", {"path", "peer", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS},
+                 config.keyDirs, [](const YAML::Node&, const std::string&, KeyDirDecl&) {});
+}
+
 void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
-  if (!list.IsSequence()) {
-    r.fail(list, "env_files", "must be a list");
-    return;
-  }
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const YAML::Node entry = list[i];
-    const std::string where = indexed("env_files", i);
-    if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"path", "peer", "names", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS});
-    EnvFileDecl decl;
-    readPolicy(r, entry, where, decl.policy);
-    decl.line = ConfigReader::lineOf(entry);
-    decl.peer = kDefaultPeer;
-    if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
-    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.path(n, where + ".path"); }, decl.path);
-    ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
-    ifPresent(entry, "check_permissions",
-              [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
-              decl.checkPermissions);
+  auto readNames = [&r](const YAML::Node& entry, const std::string& where, EnvFileDecl& decl) {
     if (const YAML::Node names = entry["names"]) {
       if (!names.IsSequence() || names.size() == 0) {
         r.fail(names, where + ".names", "must be a non-empty list of variable names");
@@ -411,8 +403,9 @@ void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
         }
       }
     }
-    config.envFiles.push_back(std::move(decl));
-  }
+  };
+  readSourceList(r, list, "env_files", {"path", "peer", "names", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS},
+                 config.envFiles, readNames);
 }
 
 // Route patterns and methods are kept folded: paths in lower case, methods in upper case,

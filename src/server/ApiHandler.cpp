@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 
 #include "keyward/AdminViews.h"
 #include "keyward/Json.h"
@@ -29,8 +30,9 @@ bool hasPrefixPath(std::string_view path, std::string_view prefix) {
 // Writes a refusal: fixed body, no detail about the key. `retryAfter` (seconds) goes with
 // 429s. nginx auth_request passes only 401 and 403 on (anything else becomes a 500 for
 // every client), so for it other statuses are sent as 403; X-Keyward-Code keeps the truth.
-void writeDenial(ResponseWriter& response, int status, std::string_view code, AnswerStyle style,
-                 std::string_view retryAfter = {}) {
+void writeDenial(ResponseWriter& response, Verdict verdict, AnswerStyle style, std::string_view retryAfter = {}) {
+  const std::string_view code = codeOf(verdict);
+  int status = statusOf(verdict);
   if (style == AnswerStyle::AuthRequest && status != 401 && status != 403) status = 403;
   response.status(status);
   if (status == 401) response.header("WWW-Authenticate", "ApiKey realm=\"keyward\"");
@@ -77,6 +79,14 @@ void sendJson(ResponseWriter& response, int status, std::string_view body) {
   response.finish(kJson, body);
 }
 
+// As /v1/status reports it: absolute, so a client can compare it whatever its directory.
+std::string absolutePath(const std::string& path) {
+  if (path.empty()) return "built-in";
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  return error ? path : absolute.lexically_normal().string();
+}
+
 std::string_view withoutQuery(std::string_view uri) { return uri.substr(0, uri.find_first_of("?#")); }
 
 // A proxy whose forwarded headers are believed: a configured address, or any peer on the
@@ -96,7 +106,8 @@ ApiHandler::ApiHandler(const ApiServices& services)
       registry_(services.metrics),
       counters_(services.metrics ? &services.metrics->addLoop() : nullptr),
       clock_(services.clock ? services.clock : Clock(unixMillisNow)),
-      keys_(services.reloader.keys()) {}
+      keys_(services.reloader.keys()),
+      configPath_(absolutePath(services.reloader.configPath())) {}
 
 void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
   now_ = clock_();
@@ -123,7 +134,7 @@ bool ApiHandler::allowedToRead(const HttpRequest& request, const ClientInfo& cli
   if (scope.empty()) return true;
   Decision decision = verifyRequest(request, keys, Requirement{{}, scope, {}}, now_);
   record(decision, request.method, request.path, client);
-  if (decision.allowed) return true;
+  if (decision.allowed()) return true;
   refuse(request, client, keys, decision, AnswerStyle::Json, response);
   return false;
 }
@@ -138,7 +149,7 @@ void ApiHandler::record(const Decision& decision, std::string_view method, std::
     usage = &usage_->forKey(decision.key->id);
     slot.store(usage, std::memory_order_release);
   }
-  usage->record(now_, decision.allowed, method, path, decision.status, decision.code, client.host(host_));
+  usage->record(now_, decision.allowed(), method, path, decision.status(), decision.code(), client.host(host_));
 }
 
 void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
@@ -146,10 +157,10 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   struct CountOnExit {  // every verify answer is counted, whichever way it leaves
     VerifyCounters* counters;
     std::chrono::steady_clock::time_point started;
-    std::string_view code = "BAD_REQUEST";
+    Verdict verdict = Verdict::BadRequest;
     ~CountOnExit() {
       if (counters) {
-        counters->count(code, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        counters->count(verdict, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                              std::chrono::steady_clock::now() - started)
                                                              .count()));
       }
@@ -163,7 +174,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   if (original.conflicting) {
     // A client added original-request fields the proxy did not overwrite: refuse rather
     // than guess which ones the proxy set.
-    counted.code = refuse(request, client, keys, Decision{false, 400, "AMBIGUOUS_ORIGINAL", nullptr}, style, response);
+    counted.verdict = refuse(request, client, keys, {Verdict::AmbiguousOriginal}, style, response);
     return;
   }
 
@@ -174,7 +185,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     peer = queryParam(request.query, "peer");
     scope = queryParam(request.query, "scope");
     if (!peer.valid || !scope.valid) {
-      counted.code = refuse(request, client, keys, Decision{false, 400, "BAD_REQUEST", nullptr}, style, response);
+      counted.verdict = refuse(request, client, keys, {Verdict::BadRequest}, style, response);
       return;
     }
     need.peer = peer.value;
@@ -190,7 +201,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     } else {
       std::optional<std::string> normalized = normalizePath(originalPath);
       if (!normalized) {
-        counted.code = refuse(request, client, keys, Decision{false, 403, "INVALID_PATH", nullptr}, style, response);
+        counted.verdict = refuse(request, client, keys, {Verdict::InvalidPath}, style, response);
         return;
       }
       scratch_ = std::move(*normalized);
@@ -201,11 +212,11 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   Decision decision = verifyRequest(request, keys, need, now_);
   const bool fromProxy = original.family != OriginalFamily::None;
   record(decision, fromProxy ? original.method : request.method, fromProxy ? originalPath : request.path, client);
-  if (!decision.allowed) {
-    counted.code = refuse(request, client, keys, decision, style, response);
+  if (!decision.allowed()) {
+    counted.verdict = refuse(request, client, keys, decision, style, response);
     return;
   }
-  counted.code = {};
+  counted.verdict = Verdict::Allowed;
   const KeyEntry& key = *decision.key;
   const KeyPolicy& policy = key.rules();
   response.status(200);
@@ -244,7 +255,7 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   const KeySet* keys = keys_.get();
   Decision decision = verifyRequest(request, keys, Requirement{{}, "admin", {}}, now_);
   record(decision, request.method, request.path, client);
-  if (!decision.allowed) {
+  if (!decision.allowed()) {
     refuse(request, client, keys, decision, AnswerStyle::Json, response);
     return;
   }
@@ -275,8 +286,18 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   sendJson(response, 200, body_);
 }
 
-std::string_view ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
-                                    Decision decision, AnswerStyle style, ResponseWriter& response) {
+Verdict ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
+                           Decision decision, AnswerStyle style, ResponseWriter& response) {
+  const Verdict sent = deny(request, client, keys, decision, style, response);
+  // Verify answers are counted with their latency (CountOnExit); the other endpoints here.
+  if (counters_ && !hasPrefixPath(request.path, kVerify)) {
+    counters_->endpointDenials[indexOf(sent)].fetch_add(1, std::memory_order_relaxed);
+  }
+  return sent;
+}
+
+Verdict ApiHandler::deny(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
+                         Decision decision, AnswerStyle style, ResponseWriter& response) {
   if (throttle_) {
     const AddressKey who = clientAddressOf(request, client, isTrustedProxy(keys, client));
     FailureThrottle::Verdict verdict = throttle_->recordDenial(who, now_);
@@ -285,13 +306,13 @@ std::string_view ApiHandler::refuse(const HttpRequest& request, const ClientInfo
         Log::warn("throttle", "too many denied requests from one client; answering 429 until the window ends",
                   {{"client", client.text()}, {"retry_after", verdict.retryAfterSeconds}});
       }
-      writeDenial(response, 429, "THROTTLED", style, std::to_string(verdict.retryAfterSeconds));
-      return "THROTTLED";
+      writeDenial(response, Verdict::Throttled, style, std::to_string(verdict.retryAfterSeconds));
+      return Verdict::Throttled;
     }
   }
   logDenial(request, client, decision);
-  writeDenial(response, decision.status, decision.code, style);
-  return decision.code;
+  writeDenial(response, decision.verdict, style);
+  return decision.verdict;
 }
 
 void ApiHandler::metrics(ResponseWriter& response) {
@@ -333,8 +354,8 @@ void ApiHandler::logDenial(const HttpRequest& request, const ClientInfo& client,
     return;
   }
   Log::info("deny", "request denied",
-            {{"code", decision.code},
-             {"status", decision.status},
+            {{"code", decision.code()},
+             {"status", decision.status()},
              {"key_id", decision.key ? std::string_view(decision.key->id) : std::string_view()},
              {"client", client.text()},
              {"path", request.path}});
@@ -353,7 +374,7 @@ void ApiHandler::status(ResponseWriter& response) {
   // Who answers: lets a client (the rotation tool) check it reached the daemon it means.
   body += ",\"pid\":" + std::to_string(::getpid());
   body += ",\"config\":";
-  appendJsonString(body, reloader_.configPath().empty() ? std::string_view("built-in") : reloader_.configPath());
+  appendJsonString(body, configPath_);
   body += ",\"started\":";
   appendJsonString(body, formatRfc3339(s.startedUnixMs));
   body += ",\"generation\":" + std::to_string(s.generation);
