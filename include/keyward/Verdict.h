@@ -26,6 +26,7 @@ enum class Verdict : std::uint8_t {
   Throttled,
   OriginalUnknown,
   AmbiguousOriginal,
+  RateLimited,
   Count_,
 };
 
@@ -52,6 +53,7 @@ inline constexpr std::array<VerdictInfo, kVerdictCount> kVerdicts = {{
     {"THROTTLED", 429},
     {"ORIGINAL_UNKNOWN", 403},
     {"AMBIGUOUS_ORIGINAL", 400},
+    {"RATE_LIMITED", 429},
 }};
 
 constexpr std::size_t indexOf(Verdict v) { return static_cast<std::size_t>(v); }

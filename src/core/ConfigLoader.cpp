@@ -156,6 +156,31 @@ class ConfigReader {
     return text;
   }
 
+  // `{ requests: N, per: DURATION, burst: M }`: N and M from 1 to 10^9, `per` in whole
+  // seconds from 1s to 1d (the RateLimit headers speak whole seconds).
+  std::optional<RateLimit> rateLimit(const YAML::Node& node, const std::string& where) {
+    if (!expectMap(node, where)) return std::nullopt;
+    rejectUnknown(node, where, {"requests", "per", "burst"});
+    if (!node["requests"] || !node["per"]) {
+      fail(node, where, "needs 'requests' and 'per', e.g. { requests: 100, per: 1s }");
+      return std::nullopt;
+    }
+    RateLimit limit;
+    auto requests = count(node["requests"], where + ".requests", 1, 1'000'000'000);
+    auto per = duration(node["per"], where + ".per", Millis(86'400'000));
+    std::optional<std::uint64_t> burst;
+    if (node["burst"]) burst = count(node["burst"], where + ".burst", 1, 1'000'000'000);
+    if (per && per->count() % 1000 != 0) {
+      fail(node["per"], where + ".per", "must be whole seconds, such as 1s or 1m");
+      return std::nullopt;
+    }
+    if (!requests || !per || (node["burst"] && !burst)) return std::nullopt;
+    limit.requests = *requests;
+    limit.perMs = per->count();
+    limit.burst = burst ? *burst : *requests;
+    return limit;
+  }
+
   // Refuses a mapping that names one field twice: YAML parsers differ on which one wins,
   // so the file would not say what keyward does.
   void rejectDuplicateKeys(const YAML::Node& node) {
@@ -278,6 +303,9 @@ void readPolicy(ConfigReader& r, const YAML::Node& entry, const std::string& whe
   if (const YAML::Node n = entry["scopes"]) {
     if (auto scopes = r.names(n, where + ".scopes")) policy.scopes = std::move(*scopes);
   }
+  if (const YAML::Node n = entry["rate_limit"]) {
+    if (auto limit = r.rateLimit(n, where + ".rate_limit")) policy.rateLimit = *limit;
+  }
   if (const YAML::Node n = entry["type"]) {
     auto t = n.IsScalar() ? keyTypeFromString(n.Scalar()) : std::nullopt;
     if (t) policy.type = *t;
@@ -296,7 +324,7 @@ void readPolicy(ConfigReader& r, const YAML::Node& entry, const std::string& whe
   }
 }
 
-#define KEYWARD_SOURCE_POLICY_FIELDS "description", "type", "scopes", "not_before", "expires", "status"
+#define KEYWARD_SOURCE_POLICY_FIELDS "description", "type", "scopes", "not_before", "expires", "status", "rate_limit"
 
 std::string indexed(const char* list, std::size_t i) {
   return std::string(list) + "[" + std::to_string(i) + "]";
@@ -469,7 +497,22 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
                              "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
                              "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval",
                              "throttle", "listen_unix", "tls", "original_request", "metrics_scope",
-                             "status_scope"});
+                             "status_scope", "peers"});
+  if (const YAML::Node n = root["peers"]; n && r.expectMap(n, "peers")) {
+    for (const auto& item : n) {
+      const std::string peer = item.first.IsScalar() ? item.first.Scalar() : "";
+      const std::string where = "peers." + peer;
+      if (!isValidName(peer)) {
+        r.fail(item.first, "peers", "peer names must be 1-128 characters of letters, digits and . _ : @ + -");
+        continue;
+      }
+      if (!r.expectMap(item.second, where)) continue;
+      r.rejectUnknown(item.second, where, {"rate_limit"});
+      if (const YAML::Node limit = item.second["rate_limit"]) {
+        if (auto parsed = r.rateLimit(limit, where + ".rate_limit")) config.peerLimits.emplace_back(peer, *parsed);
+      }
+    }
+  }
   r.rejectDuplicateKeys(root);
   if (const YAML::Node n = root["original_request"]) {
     const std::string value = n.IsScalar() ? n.Scalar() : "";

@@ -105,6 +105,7 @@ ApiHandler::ApiHandler(const ApiServices& services)
       throttle_(services.throttle),
       registry_(services.metrics),
       counters_(services.metrics ? &services.metrics->addLoop() : nullptr),
+      limiter_(services.limiter),
       clock_(services.clock ? services.clock : Clock(unixMillisNow)),
       keys_(services.reloader.keys()),
       configPath_(absolutePath(services.reloader.configPath())) {}
@@ -210,6 +211,8 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   }
 
   Decision decision = verifyRequest(request, keys, need, now_);
+  rate_ = {};
+  if (decision.allowed() && limiter_ && !admitRate(*decision.key, keys->rules())) decision.verdict = Verdict::RateLimited;
   const bool fromProxy = original.family != OriginalFamily::None;
   record(decision, fromProxy ? original.method : request.method, fromProxy ? originalPath : request.path, client);
   if (!decision.allowed()) {
@@ -230,6 +233,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   response.header("X-Keyward-Peer", key.peer);
   policy.writeScopeList(scopes_);
   response.header("X-Keyward-Scopes", scopes_);
+  if (rate_.applies) writeRateHeaders(response);
   const bool expiresSoon = policy.expiresMs != kNoEnd && policy.expiresMs - now_ <= keys->rules().expiryWarningMs;
   std::string expires;
   if (expiresSoon) {
@@ -298,6 +302,13 @@ Verdict ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client,
 
 Verdict ApiHandler::deny(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
                          Decision decision, AnswerStyle style, ResponseWriter& response) {
+  if (decision.verdict == Verdict::RateLimited) {
+    // A valid key over its budget: not a guess, so not counted by the failure throttle.
+    logDenial(request, client, decision);
+    writeRateHeaders(response);
+    writeDenial(response, decision.verdict, style, std::to_string(std::max<std::int64_t>(1, (rate_.retryAfterUs + 999'999) / 1'000'000)));
+    return decision.verdict;
+  }
   if (throttle_) {
     const AddressKey who = clientAddressOf(request, client, isTrustedProxy(keys, client));
     FailureThrottle::Verdict verdict = throttle_->recordDenial(who, now_);
@@ -313,6 +324,56 @@ Verdict ApiHandler::deny(const HttpRequest& request, const ClientInfo& client, c
   logDenial(request, client, decision);
   writeDenial(response, decision.verdict, style);
   return decision.verdict;
+}
+
+bool ApiHandler::admitRate(const KeyEntry& key, const AccessRules& rules) {
+  const RateLimit& keyLimit = key.rules().rateLimit;
+  const RateLimit* peerLimit = rules.peerLimits.empty() ? nullptr : rules.peerLimit(key.peer);
+  if (!keyLimit && !peerLimit) return true;
+  // Budgets are found once per key and generation, then reached by pointer.
+  auto cached = [&](RateBudget*& field, RateLimiter::Kind kind, std::string_view name, const RateLimit& limit) {
+    std::atomic_ref<RateBudget*> slot(field);
+    RateBudget* budget = slot.load(std::memory_order_acquire);
+    if (!budget) {
+      budget = limiter_->budget(kind, name, limit);
+      slot.store(budget, std::memory_order_release);
+    }
+    return budget;
+  };
+  const std::int64_t nowUs =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  rate_.applies = true;
+  RateBudget* keyBudget = keyLimit ? cached(key.keyBudget, RateLimiter::Kind::Key, key.id, keyLimit) : nullptr;
+  RateBudget* peerBudget = peerLimit ? cached(key.peerBudget, RateLimiter::Kind::Peer, key.peer, *peerLimit) : nullptr;
+  RateBudget::Outcome keyOutcome, peerOutcome;
+  if (keyBudget) {
+    keyOutcome = keyBudget->take(nowUs);
+    if (!keyOutcome.allowed) return rate_.set("key", keyLimit, keyOutcome), false;
+  }
+  if (peerBudget) {
+    peerOutcome = peerBudget->take(nowUs);
+    if (!peerOutcome.allowed) {
+      if (keyBudget) keyBudget->giveBack();
+      return rate_.set("peer", *peerLimit, peerOutcome), false;
+    }
+  }
+  // Admitted: tell the caller about the tighter of the two budgets.
+  if (keyBudget && (!peerBudget || keyOutcome.remaining <= peerOutcome.remaining)) {
+    rate_.set("key", keyLimit, keyOutcome);
+  } else {
+    rate_.set("peer", *peerLimit, peerOutcome);
+  }
+  return true;
+}
+
+// IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the policy (quota q per
+// window w seconds) and what is left of it (r requests, full again in t seconds).
+void ApiHandler::writeRateHeaders(ResponseWriter& response) {
+  const std::string name = std::string("\"") + rate_.policy + "\"";
+  response.header("RateLimit-Policy",
+                  name + ";q=" + std::to_string(rate_.limit.requests) + ";w=" + std::to_string(rate_.limit.perMs / 1000));
+  response.header("RateLimit", name + ";r=" + std::to_string(rate_.outcome.remaining) +
+                                   ";t=" + std::to_string((rate_.outcome.resetUs + 999'999) / 1'000'000));
 }
 
 void ApiHandler::metrics(ResponseWriter& response) {
