@@ -68,8 +68,10 @@ local function keyward(txn, address, uri)
   }
   local challenge = first(answer and answer.headers, "www-authenticate")
   if challenge then reply_headers["www-authenticate"] = { challenge } end
-  local retry = first(answer and answer.headers, "retry-after")
-  if retry then reply_headers["retry-after"] = { retry } end
+  for _, name in ipairs({ "retry-after", "ratelimit", "ratelimit-policy" }) do
+    local value = first(answer and answer.headers, name)
+    if value then reply_headers[name] = { value } end
+  end
   txn:done(txn:reply{ status = status, headers = reply_headers,
                       body = '{"valid":false,"code":"' .. code .. '"}' })
 end

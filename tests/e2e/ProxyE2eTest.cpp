@@ -26,9 +26,10 @@ using namespace std::chrono_literals;
 //   worker-1  peer worker, runs:read           (from a key directory: rotated by a test)
 //   writer    peer worker, runs:read runs:write
 //   ops       peer ops,    admin runs:read runs:write
+//   limited   peer worker, at most 2 requests a minute
 struct Stack {
   ProxyKind kind;
-  std::string worker = newKey(), writer = newKey(), admin = newKey();
+  std::string worker = newKey(), writer = newKey(), admin = newKey(), limited = newKey();
   std::string keyDir, workerKeyFile, socket;
   std::unique_ptr<Keyward> keyward;
   UpstreamApi api;
@@ -50,6 +51,8 @@ struct Stack {
                  "}\n"
                  "  - { id: writer, peer: worker, env: WRITER, scopes: ['runs:read', 'runs:write'] "
                  "}\n"
+                 "  - { id: limited, peer: worker, env: LIMITED, rate_limit: { requests: 2, per: 60s } "
+                 "}\n"
                  "key_dirs:\n  - { path: " +
                  keyDir +
                  ", peer: worker, scopes: ['runs:read'] }\n"
@@ -57,7 +60,7 @@ struct Stack {
                  "  - { path: '/admin/**', scope: admin }\n"
                  "  - { methods: [POST, PUT, DELETE], path: '/runs/**', scope: 'runs:write' }\n";
         },
-        Env{{"ADMIN", admin}, {"WRITER", writer}});
+        Env{{"ADMIN", admin}, {"WRITER", writer}, {"LIMITED", limited}});
     EXPECT_TRUE(keyward->daemon().waitUntilServing()) << keyward->output();
     proxy = std::make_unique<ProxyProcess>(kind, keyward->dir(), socket, api.port());
     EXPECT_TRUE(proxy->waitReady()) << proxy->log();
@@ -314,6 +317,25 @@ TEST_P(ProxyE2e, AThrottledClientGets429WithRetryAfterWhileOtherClientsPass) {
       requestFrom("127.0.0.3", s.proxy->port(), "GET", "/runs/1", {{"X-API-Key", newKey()}});
   ASSERT_TRUE(otherBad);
   EXPECT_EQ(otherBad->status, 401) << otherBad->raw;
+}
+
+TEST_P(ProxyE2e, ARateLimitedKeyGets429WithRetryAfterNever500) {
+  Stack s(GetParam());
+  for (int i = 0; i < 2; ++i) {
+    auto ok = s.get("/runs/1", {{"X-API-Key", s.limited}});
+    ASSERT_TRUE(ok) << s.logs();
+    EXPECT_EQ(ok->status, 200) << i << "\n" << ok->raw;
+  }
+  auto limited = s.get("/runs/1", {{"X-API-Key", s.limited}});
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429) << limited->raw << s.logs();
+  EXPECT_EQ(limited->header("x-keyward-code"), "RATE_LIMITED") << limited->raw;
+  EXPECT_FALSE(limited->header("retry-after").empty()) << limited->raw;
+  EXPECT_EQ(limited->header("ratelimit-policy"), "\"key\";q=2;w=60") << limited->raw;
+  EXPECT_EQ(s.api.calls(), 2);
+  auto other = s.get("/runs/1", {{"X-API-Key", s.worker}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200) << "another key is untouched\n" << other->raw;
 }
 
 TEST_P(ProxyE2e, FiveOverlapRotationsUnderARequestLoopFailNoRequest) {
