@@ -32,13 +32,16 @@ const std::string kKeysAndRoutes =
     "  - { id: worker-1, peer: worker, env: WORKER, scopes: ['runs:read'] }\n"
     "  - { id: writer, peer: worker, env: WRITER, scopes: ['runs:read', 'runs:write'] }\n"
     "  - { id: ops, peer: ops, env: ADMIN, scopes: [admin, 'runs:read', 'runs:write'] }\n"
+    "  - { id: limited, peer: worker, env: LIMITED, rate_limit: { requests: 1, per: 60s } }\n"
     "routes:\n"
     "  - { path: '/admin/**', scope: admin }\n"
     "  - { methods: [POST, PUT, DELETE], path: '/runs/**', scope: 'runs:write' }\n";
 
 struct Keys {
-  std::string worker = newKey(), writer = newKey(), admin = newKey();
-  Env env() const { return {{"WORKER", worker}, {"WRITER", writer}, {"ADMIN", admin}}; }
+  std::string worker = newKey(), writer = newKey(), admin = newKey(), limited = newKey();
+  Env env() const {
+    return {{"WORKER", worker}, {"WRITER", writer}, {"ADMIN", admin}, {"LIMITED", limited}};
+  }
 };
 
 // What Traefik's forwardAuth sends for a client request `method uri` from `client`.
@@ -137,6 +140,16 @@ TEST(ProxyReplay, TraefikForwardAuthAsShipped) {
                                traefikHeaders(newKey(), "GET", "/runs/1", "203.0.113.67"));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 401) << "another client is not throttled\n" << other->raw;
+  // A key over its rate limit: 429 with the fields Traefik passes to the client as they are.
+  ASSERT_EQ(
+      traefik.request("GET", "/v1/verify", traefikHeaders(k.limited, "GET", "/runs/1"))->status,
+      200);
+  auto limited = traefik.request("GET", "/v1/verify", traefikHeaders(k.limited, "GET", "/runs/1"));
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429) << limited->raw;
+  EXPECT_EQ(limited->header("x-keyward-code"), "RATE_LIMITED");
+  EXPECT_FALSE(limited->header("retry-after").empty()) << limited->raw;
+  EXPECT_EQ(limited->header("content-length"), "0");
   EXPECT_FALSE(traefik.waitClosed(std::chrono::milliseconds(50)))
       << "every answer kept the connection open";
 }
@@ -241,6 +254,14 @@ TEST(ProxyReplay, EnvoyExtAuthzAsShipped) {
                              envoyHeaders(k.worker, "203.0.113.66,203.0.113.67"));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 200) << "another client is not throttled\n" << other->raw;
+  // A key over its rate limit: 429; allowed_client_headers pass Retry-After and RateLimit-*.
+  ASSERT_EQ(envoy.request("GET", "/v1/verify/runs/1", envoyHeaders(k.limited))->status, 200);
+  auto limited = envoy.request("GET", "/v1/verify/runs/1", envoyHeaders(k.limited));
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429) << limited->raw;
+  EXPECT_EQ(limited->header("x-keyward-code"), "RATE_LIMITED");
+  EXPECT_FALSE(limited->header("retry-after").empty()) << limited->raw;
+  EXPECT_EQ(limited->header("ratelimit-policy"), "\"key\";q=1;w=60") << limited->raw;
   EXPECT_FALSE(envoy.waitClosed(std::chrono::milliseconds(50)))
       << "every answer kept the connection open";
 }
