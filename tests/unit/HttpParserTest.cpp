@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace keyward {
 namespace {
 
@@ -114,6 +117,119 @@ TEST(HttpParser, RefusesWhatRfc9112SaysToRefuse) {
     EXPECT_EQ(p.status, ParseStatus::Invalid) << c.why;
     EXPECT_EQ(p.errorStatus, c.status) << c.why << ": " << p.reason;
   }
+}
+
+struct HostCase {
+  const char* why;
+  std::string host;  // the Host field line's value, sent as is
+};
+
+std::string withHost(const std::string& host, const char* version = "HTTP/1.1") {
+  return std::string("GET /v1/verify ") + version + "\r\nHost:" + host + "\r\n\r\n";
+}
+
+TEST(HttpParser, AcceptsEveryHostSpellingOfRfc9112) {
+  const std::vector<HostCase> cases = {
+      {"a DNS name", " auth.internal"},
+      {"a DNS name with a port", " auth.internal:8420"},
+      {"a single label, no space after the colon", "keyward"},
+      {"letters in any case, digits, '-', '_' and '~' are unreserved", " Auth-1_x~y.Example.COM"},
+      {"a trailing dot (fully qualified name)", " auth.internal."},
+      {"an IPv4 address", " 127.0.0.1:8420"},
+      {"digits and dots that are no IPv4 address are still a reg-name", " 999.1.1.1"},
+      {"percent-encoding is part of reg-name", " caf%C3%A9.example"},
+      {"sub-delims other than ',' are part of reg-name", " a!$&'()*+;=b"},
+      {"port = *DIGIT: an empty port is allowed", " auth.internal:"},
+      {"the highest port", " auth.internal:65535"},
+      {"IPv6 loopback", " [::1]"},
+      {"IPv6 with a port", " [::1]:8420"},
+      {"IPv6 in full", " [2001:db8:0:0:1:0:0:1]"},
+      {"IPv6 compressed in the middle", " [2001:DB8::1:0:0:1]"},
+      {"IPv6 all zeros", " [::]"},
+      {"IPv6 with an embedded IPv4 address", " [::ffff:192.0.2.1]:80"},
+      {"IPv6 with six groups and a trailing IPv4 address", " [1:2:3:4:5:6:192.0.2.1]"},
+      {"trailing whitespace is OWS, not part of the value", " auth.internal \t"},
+  };
+  for (const HostCase& c : cases) {
+    HttpRequest r;
+    ParseResult p = parseAll(withHost(c.host), r);
+    EXPECT_EQ(p.status, ParseStatus::Complete) << c.why << ": Host:" << c.host << ": " << p.reason;
+  }
+}
+
+TEST(HttpParser, RefusesAnInvalidHostWith400) {
+  const std::vector<HostCase> cases = {
+      {"empty value: no server is named", ""},
+      {"only whitespace", "  \t "},
+      {"userinfo is not part of Host (credentials smuggled past a proxy)", " user@auth.internal"},
+      {"userinfo with a password", " user:pw@auth.internal"},
+      {"a path is not part of Host", " auth.internal/admin"},
+      {"a query is not part of Host", " auth.internal?x=1"},
+      {"a fragment is not part of Host", " auth.internal#x"},
+      {"two hosts as a list: the same as two Host fields", " auth.internal, other.internal"},
+      {"a trailing comma (an empty list element) is still a list", " auth.internal,"},
+      {"a space inside the value", " auth internal"},
+      {"a port without a host", " :8420"},
+      {"a port with letters", " auth.internal:84x0"},
+      {"a port above 65535 is no TCP port", " auth.internal:65536"},
+      {"an overlong port", " auth.internal:000000080"},
+      {"two ports", " auth.internal:80:80"},
+      {"a bad percent-escape", " caf%C.example"},
+      {"a percent sign alone", " %"},
+      {"non-ASCII bytes must be percent-encoded", " caf\xc3\xa9.example"},
+      {"a backslash", " auth.internal\\x"},
+      {"an unbracketed IPv6 address", " ::1"},
+      {"an unclosed bracket", " [::1"},
+      {"a bracket in a reg-name", " a[b]"},
+      {"text after the closing bracket", " [::1]x"},
+      {"an empty IP literal", " []"},
+      {"an IPv4 address in brackets", " [127.0.0.1]"},
+      {"two '::' in an IPv6 address", " [1::2::3]"},
+      {"nine IPv6 groups", " [1:2:3:4:5:6:7:8:9]"},
+      {"seven IPv6 groups without '::'", " [1:2:3:4:5:6:7]"},
+      {"an IPv6 group of five digits", " [12345::1]"},
+      {"a non-hex digit in IPv6", " [::g]"},
+      {"a leading single colon in IPv6", " [:1:2:3:4:5:6:7]"},
+      {"a trailing single colon in IPv6", " [1:2:3:4:5:6:7:]"},
+      {"a bad embedded IPv4 address", " [::ffff:256.0.0.1]"},
+      {"an embedded IPv4 address with a leading zero", " [::ffff:01.0.0.1]"},
+      {"an embedded IPv4 address that is not last", " [::1.2.3.4:1]"},
+      {"an IPv6 zone identifier (RFC 6874) has no meaning to a server", " [fe80::1%25eth0]"},
+      {"IPvFuture: nothing uses it", " [v1.x]"},
+  };
+  for (const HostCase& c : cases) {
+    HttpRequest r;
+    ParseResult p = parseAll(withHost(c.host), r);
+    EXPECT_EQ(p.status, ParseStatus::Invalid) << c.why << ": Host:" << c.host;
+    EXPECT_EQ(p.errorStatus, 400) << c.why << ": Host:" << c.host << ": " << p.reason;
+  }
+  // HTTP/1.0 may omit Host, but one that is sent is checked all the same.
+  HttpRequest r;
+  EXPECT_EQ(parseAll("GET / HTTP/1.0\r\n\r\n", r).status, ParseStatus::Complete);
+  EXPECT_EQ(parseAll(withHost(" user@auth.internal", "HTTP/1.0"), r).errorStatus, 400);
+}
+
+TEST(HttpParser, RefusesAnInvalidAuthorityInAbsoluteForm) {
+  // The absolute-form authority replaces Host (RFC 9112 3.2.2), so it obeys the same rule.
+  const std::vector<HostCase> cases = {
+      {"userinfo (RFC 9110 4.2.4: treat as an error)", "http://user@auth.internal/v1/verify"},
+      {"an empty host (RFC 9110 4.2.1: invalid http URI)", "http:///v1/verify"},
+      {"an empty host before a port", "http://:80/v1/verify"},
+      {"a bad IPv6 literal", "http://[::g]/v1/verify"},
+  };
+  for (const HostCase& c : cases) {
+    HttpRequest r;
+    ParseResult p = parseAll("GET " + c.host + " HTTP/1.1\r\nHost: auth.internal\r\n\r\n", r);
+    EXPECT_EQ(p.errorStatus, 400) << c.why << ": " << c.host << ": " << p.reason;
+  }
+  HttpRequest r;
+  ASSERT_EQ(parseAll("GET http://[::1]:8420?a=1 HTTP/1.1\r\nHost: [::1]:8420\r\n\r\n", r).status,
+            ParseStatus::Invalid)
+      << "a query right after the authority has no path: refused as before";
+  ASSERT_EQ(parseAll("GET http://[::1]:8420/v1/verify?a=1 HTTP/1.1\r\nHost: [::1]:8420\r\n\r\n", r).status,
+            ParseStatus::Complete);
+  EXPECT_EQ(r.path, "/v1/verify");
+  EXPECT_EQ(r.query, "a=1");
 }
 
 TEST(HttpParser, EnforcesSizeLimits) {
