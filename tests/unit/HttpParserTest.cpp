@@ -232,6 +232,82 @@ TEST(HttpParser, RefusesAnInvalidAuthorityInAbsoluteForm) {
   EXPECT_EQ(r.query, "a=1");
 }
 
+ParseResult parseChunked(const std::string& text, HttpRequest& out) {
+  HttpParser parser(HttpLimits{}, ChunkedBodies::Accept);
+  std::size_t scanned = 0;
+  return parser.parse(text.data(), text.size(), scanned, out);
+}
+
+std::string withTransferEncoding(const std::string& fields, const char* version = "HTTP/1.1") {
+  return std::string("POST /v1/verify ") + version + "\r\nHost: x\r\n" + fields + "\r\n";
+}
+
+TEST(HttpParser, AcceptsAChunkedBodyWhenAsked) {
+  const std::vector<HostCase> cases = {
+      {"the one coding every HTTP/1.1 recipient must parse (RFC 9112 7.1)", "Transfer-Encoding: chunked\r\n"},
+      {"coding names are case-insensitive", "Transfer-Encoding: Chunked\r\n"},
+      {"OWS around the value", "Transfer-Encoding: \t chunked \r\n"},
+      {"empty list elements are ignored (RFC 9110 5.6.1)", "Transfer-Encoding: , chunked,\r\n"},
+  };
+  for (const HostCase& c : cases) {
+    HttpRequest r;
+    r.contentLength = 99;
+    ParseResult p = parseChunked(withTransferEncoding(c.host), r);
+    ASSERT_EQ(p.status, ParseStatus::Complete) << c.why << ": " << p.reason;
+    EXPECT_TRUE(r.chunked) << c.why;
+    EXPECT_EQ(r.contentLength, 0u) << c.why;
+  }
+  HttpRequest r;
+  r.chunked = true;
+  ASSERT_EQ(parseChunked("GET / HTTP/1.1\r\nHost: x\r\n\r\n", r).status, ParseStatus::Complete);
+  EXPECT_FALSE(r.chunked) << "a request without Transfer-Encoding is not chunked";
+}
+
+TEST(HttpParser, RefusesEveryOtherTransferEncoding) {
+  struct Case {
+    const char* why;
+    std::string fields;
+    int status;
+    const char* version = "HTTP/1.1";
+  };
+  const std::vector<Case> cases = {
+      {"with Content-Length: which one frames the body? (RFC 9112 6.1)",
+       "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", 400},
+      {"with Content-Length, in the other order", "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n", 400},
+      {"in HTTP/1.0, which has no Transfer-Encoding (RFC 9112 6.1)", "Transfer-Encoding: chunked\r\n", 400,
+       "HTTP/1.0"},
+      {"chunked not last: the length cannot be known (RFC 9112 6.3 says 400)",
+       "Transfer-Encoding: chunked, gzip\r\n", 400},
+      {"chunked not last across two field lines", "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", 400},
+      {"no chunked at all: the length cannot be known", "Transfer-Encoding: gzip\r\n", 400},
+      {"identity is no transfer coding any more", "Transfer-Encoding: identity\r\n", 400},
+      {"an empty value", "Transfer-Encoding:\r\n", 400},
+      {"only empty list elements", "Transfer-Encoding: ,\r\n", 400},
+      {"chunked twice (RFC 9112 6.1: a sender must not)", "Transfer-Encoding: chunked, chunked\r\n", 400},
+      {"chunked twice across two field lines", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", 400},
+      {"chunked with a parameter is another coding, and not last", "Transfer-Encoding: chunked;q=1\r\n", 400},
+      {"a misspelling hides chunked from us but not from a lenient proxy", "Transfer-Encoding: xchunked\r\n", 400},
+      {"a coding keyward cannot decode before chunked (RFC 9112 6.1: 501)",
+       "Transfer-Encoding: gzip, chunked\r\n", 501},
+      {"the same across two field lines", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", 501},
+  };
+  for (const Case& c : cases) {
+    HttpRequest r;
+    ParseResult p = parseChunked(withTransferEncoding(c.fields, c.version), r);
+    EXPECT_EQ(p.status, ParseStatus::Invalid) << c.why;
+    EXPECT_EQ(p.errorStatus, c.status) << c.why << ": " << p.reason;
+  }
+}
+
+TEST(HttpParser, RefusesChunkedBodiesByDefault) {
+  // A caller that does not step over chunked bodies must not see one as complete: it would
+  // read the body as the next request.
+  HttpRequest r;
+  ParseResult p = parseAll(withTransferEncoding("Transfer-Encoding: chunked\r\n"), r);
+  EXPECT_EQ(p.status, ParseStatus::Invalid);
+  EXPECT_EQ(p.errorStatus, 501);
+}
+
 TEST(HttpParser, EnforcesSizeLimits) {
   HttpLimits limits;
   limits.maxHeaderBytes = 256;
