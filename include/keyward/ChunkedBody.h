@@ -37,6 +37,8 @@ class ChunkedBodySkipper {
   State state() const { return state_; }
   int errorStatus() const { return errorStatus_; }     // Invalid: 400 or 413
   std::string_view reason() const { return reason_; }  // Invalid: fixed short text
+  // Chunk data bytes announced by the chunk sizes read so far (Done: the body's length).
+  std::size_t bodyBytes() const { return total_; }
 
   // Longest chunk-size accepted, in hex digits (leading zeros included).
   static constexpr int kMaxSizeDigits = 16;

@@ -46,17 +46,22 @@ ParseResult invalid(int status, std::string_view reason) {
   return r;
 }
 
-// Content-Length: digits, or a list of identical digit strings ("5, 5"). -1 if malformed.
+// Content-Length values of this many bytes or more are over every body limit: they are read
+// as kHugeLength, whatever their digits (so no length overflows), and refused with 413.
+constexpr long long kHugeLength = 1'000'000'000'000'000;
+
+// Content-Length: 1*DIGIT (leading zeros allowed, RFC 9110 8.6), or a list of identical
+// values ("5, 5"). -1 if malformed.
 long long parseContentLength(std::string_view value) {
   long long result = -1;
   while (true) {
     std::size_t comma = value.find(',');
     std::string_view item = trimOws(value.substr(0, comma));
-    if (item.empty() || item.size() > 15) return -1;
+    if (item.empty()) return -1;
     long long n = 0;
     for (char c : item) {
       if (c < '0' || c > '9') return -1;
-      n = n * 10 + (c - '0');
+      n = n >= kHugeLength / 10 ? kHugeLength : n * 10 + (c - '0');
     }
     if (result >= 0 && n != result) return -1;
     result = n;
@@ -351,7 +356,8 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
     if (chunkedBodies_ == ChunkedBodies::Refuse) return invalid(501, "chunked request bodies are not accepted");
     out.chunked = true;
   }
-  if (contentLength > 0 && static_cast<unsigned long long>(contentLength) > limits_.maxBodyBytes) {
+  if (contentLength >= kHugeLength ||
+      (contentLength > 0 && static_cast<unsigned long long>(contentLength) > limits_.maxBodyBytes)) {
     return invalid(413, "request body too large");
   }
   out.contentLength = contentLength > 0 ? static_cast<std::size_t>(contentLength) : 0;

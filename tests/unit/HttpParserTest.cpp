@@ -73,6 +73,10 @@ TEST(HttpParser, ReadsContentLength) {
   ASSERT_EQ(parseAll("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", r).status,
             ParseStatus::Complete);
   EXPECT_EQ(r.contentLength, 5u);
+  // 1*DIGIT: leading zeros are allowed however many (found by the differential fuzz target).
+  ASSERT_EQ(parseAll("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::string(40, '0') + "7\r\n\r\n", r).status,
+            ParseStatus::Complete);
+  EXPECT_EQ(r.contentLength, 7u);
 }
 
 struct BadRequest {
@@ -110,6 +114,7 @@ TEST(HttpParser, RefusesWhatRfc9112SaysToRefuse) {
       {"non-ASCII target", "GET /\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"relative target", "GET v1/verify HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"body over the limit", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413},
+      {"a length no limit allows, not an overflow", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413},
   };
   for (const BadRequest& c : cases) {
     HttpRequest r;
