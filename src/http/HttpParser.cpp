@@ -50,24 +50,17 @@ ParseResult invalid(int status, std::string_view reason) {
 // as kHugeLength, whatever their digits (so no length overflows), and refused with 413.
 constexpr long long kHugeLength = 1'000'000'000'000'000;
 
-// Content-Length: 1*DIGIT (leading zeros allowed, RFC 9110 8.6), or a list of identical
-// values ("5, 5"). -1 if malformed.
+// Content-Length: 1*DIGIT, leading zeros allowed (RFC 9110 8.6). -1 if malformed. A list
+// ("5, 5") is refused like a repeated field: RFC 9110 8.6 allows either, and llhttp and nginx
+// refuse both, so a proxy never frames such a request as keyward would.
 long long parseContentLength(std::string_view value) {
-  long long result = -1;
-  while (true) {
-    std::size_t comma = value.find(',');
-    std::string_view item = trimOws(value.substr(0, comma));
-    if (item.empty()) return -1;
-    long long n = 0;
-    for (char c : item) {
-      if (c < '0' || c > '9') return -1;
-      n = n >= kHugeLength / 10 ? kHugeLength : n * 10 + (c - '0');
-    }
-    if (result >= 0 && n != result) return -1;
-    result = n;
-    if (comma == std::string_view::npos) return result;
-    value.remove_prefix(comma + 1);
+  if (value.empty()) return -1;
+  long long n = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return -1;
+    n = n >= kHugeLength / 10 ? kHugeLength : n * 10 + (c - '0');
   }
+  return n;
 }
 
 void readConnectionTokens(std::string_view value, bool& close, bool& keepAlive) {
@@ -199,28 +192,32 @@ bool isHostAndPort(std::string_view s) {
 // Transfer-Encoding (RFC 9112 6.1, 6.3), read across every field line in order.
 struct TransferCodings {
   bool present = false;
+  bool emptyElement = false;
   bool lastIsChunked = false;
   bool chunkedTwice = false;
   bool otherCoding = false;
-  bool sawChunked = false;
 
   void read(std::string_view value) {
     present = true;
     while (true) {
       std::size_t comma = value.find(',');
       std::string_view coding = trimOws(value.substr(0, comma));
-      // Empty list elements are ignored (RFC 9110 5.6.1); the head limit bounds their number.
-      if (!coding.empty()) {
-        const bool chunked = equalsLower(coding, "chunked");
-        if (chunked && sawChunked) chunkedTwice = true;
-        sawChunked = sawChunked || chunked;
-        otherCoding = otherCoding || !chunked;
-        lastIsChunked = chunked;
-      }
+      // RFC 9110 5.6.1 would have empty list elements ignored, but this field frames the
+      // body: "chunked," is refused by llhttp and nginx, and a proxy that does not see
+      // chunked in it would frame the request differently. Refused.
+      if (coding.empty()) emptyElement = true;
+      const bool chunked = equalsLower(coding, "chunked");
+      if (chunked && sawChunked) chunkedTwice = true;
+      sawChunked = sawChunked || chunked;
+      otherCoding = otherCoding || (!chunked && !coding.empty());
+      lastIsChunked = chunked;
       if (comma == std::string_view::npos) return;
       value.remove_prefix(comma + 1);
     }
   }
+
+ private:
+  bool sawChunked = false;
 };
 
 }  // namespace
@@ -272,6 +269,8 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
   out.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   std::string_view version = line.substr(sp2 + 1);
   if (!isToken(out.method) || out.method.size() > 32) return invalid(400, "invalid method");
+  // PRI is reserved for the HTTP/2 connection preface (RFC 9113 3.4, 11.6): never a request.
+  if (out.method == "PRI") return invalid(400, "invalid method");
   if (out.target.empty()) return invalid(400, "malformed request line");
   if (out.target.size() > limits_.maxUriBytes) return invalid(414, "request target too long");
   for (char c : out.target) {
@@ -332,7 +331,7 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
       case 14:
         if (equalsLower(name, "content-length")) {
           long long n = parseContentLength(value);
-          if (n < 0 || (contentLength >= 0 && n != contentLength)) return invalid(400, "invalid or conflicting Content-Length");
+          if (n < 0 || contentLength >= 0) return invalid(400, "invalid or repeated Content-Length");
           contentLength = n;
         }
         break;
@@ -349,6 +348,7 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
   if (transferCodings.present) {
     if (contentLength >= 0) return invalid(400, "Transfer-Encoding together with Content-Length");
     if (out.minorVersion == 0) return invalid(400, "Transfer-Encoding in an HTTP/1.0 request");
+    if (transferCodings.emptyElement) return invalid(400, "malformed Transfer-Encoding");
     // RFC 9112 6.3: without chunked as the final coding a request's length is unknowable.
     if (!transferCodings.lastIsChunked) return invalid(400, "Transfer-Encoding without chunked last");
     if (transferCodings.chunkedTwice) return invalid(400, "chunked applied twice");
@@ -377,12 +377,12 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
       return invalid(400, "invalid authority in the request target");
     }
     pathAndQuery = slash == std::string_view::npos ? std::string_view("/") : out.target.substr(slash);
-    if (pathAndQuery.front() == '?') return invalid(400, "invalid request target");
   } else {
     return invalid(400, "invalid request target");
   }
   std::size_t question = pathAndQuery.find('?');
   out.path = pathAndQuery.substr(0, question);
+  if (out.path.empty()) out.path = std::string_view("/");  // "http://a?q": RFC 9110 4.2.3
   out.query = question == std::string_view::npos ? std::string_view() : pathAndQuery.substr(question + 1);
 
   ParseResult ok;

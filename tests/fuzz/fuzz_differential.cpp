@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <strings.h>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -214,6 +215,17 @@ Run runLlhttp(const std::string& bytes) {
 
 // keyward refused request `index`, which llhttp accepted. Returns why that is deliberate, or
 // nullptr (a finding).
+// RFC 9110 5.6.2 token.
+bool isToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const bool tchar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!tchar) return false;
+  }
+  return true;
+}
+
 // The request line of the request that starts at `rest` (after any empty lines), without CRLF.
 std::string_view requestLine(std::string_view rest) {
   while (rest.substr(0, 2) == "\r\n") rest.remove_prefix(2);
@@ -225,7 +237,8 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   const std::string_view reason = keyward.reason;
   // RFC 9112 3: the request line's parts are separated by a single SP; a recipient MAY split
   // on runs of whitespace instead (llhttp does). keyward refuses: a proxy could split otherwise.
-  if (reason == "malformed request line" && requestLine(rest).find("  ") != std::string_view::npos) {
+  if ((reason == "malformed request line" || reason == "malformed HTTP version") &&
+      requestLine(rest).find("  ") != std::string_view::npos) {
     return "single SP";
   }
   // llhttp takes a request line without a version as HTTP/0.9 (even strict); RFC 9112 3
@@ -240,16 +253,59 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   // and answers 501 (RFC 9112 6.1: SHOULD). chunked twice: RFC 9112 6.1, a sender MUST NOT.
   if (reason == "transfer codings other than chunked are not accepted") return "other codings";
   if (reason == "chunked applied twice") return "chunked twice";
+  // A Transfer-Encoding with no coding at all ("", ","): llhttp ignores it; RFC 9112 6.3 says
+  // a request whose Transfer-Encoding does not end in chunked is 400, and keyward refuses
+  // empty list elements in it (HttpParser.cpp).
+  if (reason == "Transfer-Encoding without chunked last" || reason == "malformed Transfer-Encoding") {
+    bool anyCoding = false;
+    for (const auto& [name, value] : accepted.headers) {
+      if (name.size() == 17 && strcasecmp(name.c_str(), "transfer-encoding") == 0) {
+        anyCoding = anyCoding || value.find_first_not_of(", \t") != std::string::npos;
+      }
+    }
+    if (!anyCoding) return "empty Transfer-Encoding";
+  }
+  // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 MUST be treated as faulty framing; llhttp
+  // applies it.
+  if (reason == "Transfer-Encoding in an HTTP/1.0 request") return "HTTP/1.0 chunked";
   // Chunk extensions and trailer fields are allowed by RFC 9112 7.1 and parsed by llhttp;
   // keyward reads no body and refuses both (documented in ChunkedBody.h).
   if (reason == "chunk extensions are not accepted") return "chunk extensions";
   if (reason == "trailer fields are not accepted") return "trailer fields";
   // RFC 9112 2.2 lets a recipient take a bare LF as a line end (llhttp does, even strict); a
   // proxy that does not would see other lines: keyward refuses (README, HttpParser.h).
-  if (reason == "bare LF line ending") return "bare LF";
+  if (reason == "bare LF line ending" || reason == "bare LF in chunked body") return "bare LF";
   // obs-fold: RFC 9112 5.2 lets a server reject it with 400 or replace it by SP; llhttp keeps
   // it, keyward rejects it (README).
   if (reason == "obsolete line folding") return "obs-fold";
+  // A fragment never travels in a request (RFC 9112 3.2: no "#" in any target form); llhttp
+  // takes one, keyward refuses the target. Only '#': any other byte keyward refuses there
+  // stays a finding.
+  if (reason == "invalid character in request target" && accepted.target.find('#') != std::string::npos) {
+    bool onlyFragment = true;
+    for (char c : accepted.target) onlyFragment = onlyFragment && c > 0x20 && c < 0x7f;
+    if (onlyFragment) return "fragment";
+  }
+  // keyward serves origin-form, absolute-form of http and https (its own resources, RFC 9112
+  // 3.2.2) and "*" for OPTIONS; it is no proxy: other schemes, authority-form and "*" with
+  // other methods are refused. llhttp takes any URL. An http(s) target refused stays a finding.
+  if (reason == "invalid request target") {
+    std::string lower = accepted.target.substr(0, 8);
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (lower.rfind("http://", 0) != 0 && lower.rfind("https://", 0) != 0) return "target form";
+  }
+  // Before a request line keyward skips empty lines (CRLF, RFC 9112 2.2) and nothing else;
+  // llhttp also skips a lone CR, which RFC 9112 2.2 lets a recipient treat as invalid.
+  if ((reason == "invalid method" || reason == "malformed request line") && !requestLine(rest).empty() &&
+      requestLine(rest).front() == '\r') {
+    return "bare CR before the request";
+  }
+  // RFC 9110 5.1: field-name = token, so never empty; llhttp (strict) takes ": value".
+  if (reason == "invalid header name (or whitespace before the colon)") {
+    for (const auto& header : accepted.headers) {
+      if (!isToken(header.first)) return "field-name";
+    }
+  }
   // llhttp does not look at Host; RFC 9112 3.2 says 400 for a missing (HTTP/1.1), repeated or
   // invalid one, and the absolute-form authority stands in for it (3.2.2).
   if (reason == "missing or repeated Host header" || reason == "invalid Host header" ||
