@@ -271,6 +271,9 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
   if (!isToken(out.method) || out.method.size() > 32) return invalid(400, "invalid method");
   // PRI is reserved for the HTTP/2 connection preface (RFC 9113 3.4, 11.6): never a request.
   if (out.method == "PRI") return invalid(400, "invalid method");
+  // CONNECT asks for a tunnel, which keyward (no proxy) never opens; what follows its head is
+  // tunnel data to other parsers (llhttp), a body to a Content-Length reader: refused whole.
+  if (out.method == "CONNECT") return invalid(501, "CONNECT is not supported");
   if (out.target.empty()) return invalid(400, "malformed request line");
   if (out.target.size() > limits_.maxUriBytes) return invalid(414, "request target too long");
   for (char c : out.target) {

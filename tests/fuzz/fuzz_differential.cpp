@@ -226,6 +226,17 @@ bool isToken(std::string_view s) {
   return true;
 }
 
+// Whether a Transfer-Encoding field of `m` names any coding.
+bool hasTransferCoding(const Message& m) {
+  for (const auto& [name, value] : m.headers) {
+    if (strcasecmp(name.c_str(), "transfer-encoding") == 0 &&
+        value.find_first_not_of(", \t") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The request line of the request that starts at `rest` (after any empty lines), without CRLF.
 std::string_view requestLine(std::string_view rest) {
   while (rest.substr(0, 2) == "\r\n") rest.remove_prefix(2);
@@ -242,28 +253,31 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
     return "single SP";
   }
   // llhttp takes a request line without a version as HTTP/0.9 (even strict); RFC 9112 3
-  // requires the version, and keyward speaks HTTP/1.x only.
-  if (accepted.version == 9 && reason == "malformed request line") return "HTTP/0.9";
+  // requires the version, and keyward speaks HTTP/1.x only: it refuses such a line,
+  // whatever else is wrong in it.
+  if (accepted.version == 9) return "HTTP/0.9";
   // llhttp parses "HTTP/2.0" (and other digits) with HTTP/1.1 rules; keyward answers 505 to
   // every version but 1.0 and 1.1 (RFC 9110 15.6.6).
   if (keyward.status == 505) return "version";
+  // CONNECT: llhttp hands the connection over (a tunnel); keyward opens no tunnels (501).
+  if (reason == "CONNECT is not supported") return "CONNECT";
   // llhttp has no size limits; keyward bounds the header count and the body.
   if (keyward.status == 413 || keyward.status == 414 || keyward.status == 431) return "a limit";
   // llhttp frames "gzip, chunked" by its final chunked; keyward cannot decode other codings
   // and answers 501 (RFC 9112 6.1: SHOULD). chunked twice: RFC 9112 6.1, a sender MUST NOT.
   if (reason == "transfer codings other than chunked are not accepted") return "other codings";
   if (reason == "chunked applied twice") return "chunked twice";
-  // A Transfer-Encoding with no coding at all ("", ","): llhttp ignores it; RFC 9112 6.3 says
-  // a request whose Transfer-Encoding does not end in chunked is 400, and keyward refuses
-  // empty list elements in it (HttpParser.cpp).
-  if (reason == "Transfer-Encoding without chunked last" || reason == "malformed Transfer-Encoding") {
-    bool anyCoding = false;
-    for (const auto& [name, value] : accepted.headers) {
-      if (name.size() == 17 && strcasecmp(name.c_str(), "transfer-encoding") == 0) {
-        anyCoding = anyCoding || value.find_first_not_of(", \t") != std::string::npos;
-      }
-    }
-    if (!anyCoding) return "empty Transfer-Encoding";
+  // Empty list elements in Transfer-Encoding (", chunked"): llhttp skips a leading one,
+  // keyward refuses every one (HttpParser.cpp: this field frames the body).
+  if (reason == "malformed Transfer-Encoding") return "empty list element";
+  // A Transfer-Encoding with no coding at all (""): llhttp ignores the field (and frames by
+  // Content-Length if there is one); keyward does not: RFC 9112 6.3 says a request whose
+  // Transfer-Encoding does not end in chunked is 400, and 6.1 lets a server refuse one with
+  // both fields. With a coding present, llhttp refuses both cases itself: a finding.
+  if ((reason == "Transfer-Encoding without chunked last" ||
+       reason == "Transfer-Encoding together with Content-Length") &&
+      !hasTransferCoding(accepted)) {
+    return "empty Transfer-Encoding";
   }
   // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 MUST be treated as faulty framing; llhttp
   // applies it.

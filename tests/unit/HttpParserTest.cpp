@@ -115,6 +115,10 @@ TEST(HttpParser, RefusesWhatRfc9112SaysToRefuse) {
       {"bad method", "G(T / HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"PRI is only the HTTP/2 preface (RFC 9113 3.4; found by the differential target)",
        "PRI / HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"CONNECT: no tunnels here, and its bytes after the head are no body to other parsers "
+       "(found by the differential target)",
+       "CONNECT / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n", 501},
+      {"CONNECT in its own authority-form", "CONNECT auth.internal:443 HTTP/1.1\r\nHost: auth.internal:443\r\n\r\n", 501},
       {"fragment in target", "GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"non-ASCII target", "GET /\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"relative target", "GET v1/verify HTTP/1.1\r\nHost: x\r\n\r\n", 400},
