@@ -1,15 +1,17 @@
 #pragma once
 // A strict parser for HTTP/1.x request heads (RFC 9112). It refuses, rather than repairs,
 // anything ambiguous: bare LF, obs-fold, whitespace before a colon, invalid field names,
-// control bytes in values, a repeated Content-Length (even with the same value, as llhttp and
-// nginx do), Transfer-Encoding with Content-Length or in HTTP/1.0, the methods PRI (HTTP/2
-// preface) and CONNECT (501: no tunnels), a missing, repeated or invalid Host (RFC 9112 3.2: uri-host [":" port], never
-// empty, no userinfo, path or list), an absolute-form target whose authority is not one.
-// Transfer-Encoding must be exactly `chunked` (any letter case, once, no empty list element):
-// other codings before it are 501, `chunked` not last (or absent) is 400 (RFC 9112 6.3). A chunked request sets
-// HttpRequest::chunked (contentLength stays 0); its body is the caller's to step over with
-// ChunkedBodySkipper. Values are taken literally (no RFC 2047 decoding). Stateless and
-// thread-safe; the caller keeps the bytes and a resume offset between calls.
+// control bytes in values, a repeated Content-Length (even with the same value, as llhttp
+// and nginx do), Transfer-Encoding with Content-Length or in HTTP/1.0, the methods PRI (the
+// HTTP/2 preface) and CONNECT (501: no tunnels), a missing, repeated or invalid Host
+// (RFC 9112 3.2: uri-host [":" port], never empty, no userinfo, path or list), an
+// absolute-form target whose authority is not such a host.
+// Transfer-Encoding must be exactly `chunked` (any letter case, once, no empty list
+// element): other codings before it are 501, `chunked` not last (or absent) is 400
+// (RFC 9112 6.3). A chunked request sets HttpRequest::chunked (contentLength stays 0); its
+// body is the caller's to step over with ChunkedBodySkipper.
+// Values are taken literally (no RFC 2047 decoding). Stateless and thread-safe; the caller
+// keeps the bytes and a resume offset between calls.
 
 #include <cstddef>
 #include <string_view>
