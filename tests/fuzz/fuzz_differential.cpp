@@ -371,6 +371,16 @@ void dump(const char* who, const Run& run) {
   std::abort();
 }
 
+// llhttp's Connection token matcher takes SP but not HTAB as whitespace, so it does not see
+// "keep-alive\t" or "close\t" (RFC 9110 5.6.3: OWS is SP or HTAB). keyward trims both. Only
+// keep-alive may differ for that; the request still ends at the same byte.
+bool connectionHasTab(const Message& m) {
+  for (const auto& [name, value] : m.headers) {
+    if (strcasecmp(name.c_str(), "connection") == 0 && value.find('\t') != std::string::npos) return true;
+  }
+  return false;
+}
+
 void compareMessages(std::size_t index, const Message& k, const Message& l, const Run& keyward, const Run& llhttp) {
   if (k.method != l.method) finding("method differs", index, keyward, llhttp);
   if (k.target != l.target) finding("target differs", index, keyward, llhttp);
@@ -386,7 +396,7 @@ void compareMessages(std::size_t index, const Message& k, const Message& l, cons
   }
   if (k.bodyBytes != l.bodyBytes) finding("body length differs", index, keyward, llhttp);
   if (k.end != l.end) finding("framing: the request ends elsewhere", index, keyward, llhttp);
-  if (k.keepAlive != l.keepAlive) finding("keep-alive differs", index, keyward, llhttp);
+  if (k.keepAlive != l.keepAlive && !connectionHasTab(k)) finding("keep-alive differs", index, keyward, llhttp);
 }
 
 }  // namespace
