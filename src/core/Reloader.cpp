@@ -10,6 +10,7 @@ namespace keyward {
 Reloader::Reloader(std::string configPath, EnvLookup env, UsageStore* store)
     : configPath_(std::move(configPath)), env_(std::move(env)), store_(store) {
   status_.startedUnixMs = unixMillisNow();
+  publishedStatus_.publish(std::make_shared<const ReloadStatus>(status_));
 }
 
 Reloader::Loaded Reloader::load(bool withListing) const {
@@ -64,12 +65,10 @@ ReloadOutcome Reloader::reload() {
     ++status_.failed;
   }
   outcome.generation = status_.generation;
+  publishedStatus_.publish(std::make_shared<const ReloadStatus>(status_));
   return outcome;
 }
 
-ReloadStatus Reloader::status() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return status_;
-}
+ReloadStatus Reloader::status() const { return *publishedStatus_.current(); }
 
 }  // namespace keyward
