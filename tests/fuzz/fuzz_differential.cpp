@@ -5,8 +5,8 @@
 // Both read the same bytes as a stream of pipelined requests. For every request both finish,
 // they must agree on method, target, header names and values, body length, keep-alive, and
 // where the request ends (framing). Where one finishes a request and the other refuses it:
-//   - keyward must never accept what llhttp refuses, with one documented exception
-//     (see llhttpRefusalKeywardMayIgnore);
+//   - keyward must never accept what llhttp refuses, with one documented exception, methods
+//     llhttp does not know (see llhttpRefusalKeywardMayIgnore);
 //   - keyward may refuse what llhttp accepts only where it is deliberately stricter, for a
 //     documented reason (see keywardRefusalIsDeliberate).
 // Any other difference aborts, with a description on stderr.
@@ -15,7 +15,8 @@
 // waits for bytes may yet accept or refuse, so nothing is concluded from it, except that
 // one parser finishing a request while the other waits for more of it is a framing finding.
 // Comparing stops after a request that does not keep the connection alive (keyward closes
-// it) and after an upgrade or CONNECT (llhttp hands the connection over).
+// it) and after an Upgrade request (llhttp hands the connection over; keyward never answers
+// 101, so a client sends nothing of another protocol).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -213,8 +214,6 @@ Run runLlhttp(const std::string& bytes) {
 
 // ---- the documented differences --------------------------------------------------------
 
-// keyward refused request `index`, which llhttp accepted. Returns why that is deliberate, or
-// nullptr (a finding).
 // RFC 9110 5.6.2 token.
 bool isToken(std::string_view s) {
   if (s.empty()) return false;
@@ -243,7 +242,8 @@ std::string_view requestLine(std::string_view rest) {
   return rest.substr(0, rest.find("\r\n"));
 }
 
-// `rest`: the input from where the refused request starts.
+// keyward refused a request that llhttp accepted (`accepted`, as llhttp read it; `rest`: the
+// input from where the request starts). Returns why that is deliberate, or nullptr (a finding).
 const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accepted, std::string_view rest) {
   const std::string_view reason = keyward.reason;
   // RFC 9112 3: the request line's parts are separated by a single SP; a recipient MAY split
@@ -329,7 +329,6 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   return nullptr;
 }
 
-// llhttp refused request `index`, which keyward accepted. Returns why keyward may, or nullptr.
 bool isLlhttpMethod(std::string_view method) {
 #define KEYWARD_LLHTTP_METHOD(num, name, string) \
   if (method == #string) return true;
@@ -338,6 +337,8 @@ bool isLlhttpMethod(std::string_view method) {
   return false;
 }
 
+// llhttp refused a request that keyward accepted (`accepted`, as keyward read it). Returns why
+// keyward may, or nullptr (a finding).
 const char* llhttpRefusalKeywardMayIgnore(const Run& llhttp, const Message& accepted) {
   // llhttp knows a fixed list of methods (its state machine is generated from it) and refuses
   // any other. RFC 9110 9.1: method = token, and keyward's verify answers every method (the
