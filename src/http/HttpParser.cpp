@@ -78,6 +78,13 @@ bool startsWithLower(std::string_view text, std::string_view lowerPrefix) {
   return text.size() >= lowerPrefix.size() && equalsLower(text.substr(0, lowerPrefix.size()), lowerPrefix);
 }
 
+// Whether an HTAB follows the start of `value` (a view into `field`). HTAB is OWS (RFC 9110
+// 5.6.3), but llhttp does not take it after a Content-Length or Transfer-Encoding value: the
+// fields that frame the body are accepted only as every parser reads them.
+bool hasTabAfterValueStart(std::string_view field, std::string_view value) {
+  return field.find('\t', static_cast<std::size_t>(value.data() - field.data())) != std::string_view::npos;
+}
+
 // RFC 3986 reg-name characters: unreserved and sub-delims ('%' is handled apart). ',' is left
 // out although it is a sub-delim: in a field value it separates list members, so
 // "Host: a, b" is two Hosts folded into one line (RFC 9110 5.3), which 9112 3.2 refuses.
@@ -333,13 +340,17 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
         break;
       case 14:
         if (equalsLower(name, "content-length")) {
+          if (hasTabAfterValueStart(field, value)) return invalid(400, "HTAB in a framing header");
           long long n = parseContentLength(value);
           if (n < 0 || contentLength >= 0) return invalid(400, "invalid or repeated Content-Length");
           contentLength = n;
         }
         break;
       case 17:
-        if (equalsLower(name, "transfer-encoding")) transferCodings.read(value);
+        if (equalsLower(name, "transfer-encoding")) {
+          if (hasTabAfterValueStart(field, value)) return invalid(400, "HTAB in a framing header");
+          transferCodings.read(value);
+        }
         break;
       default:
         break;

@@ -76,6 +76,9 @@ TEST(HttpParser, ReadsContentLength) {
   ASSERT_EQ(parseAll("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::string(40, '0') + "7\r\n\r\n", r).status,
             ParseStatus::Complete);
   EXPECT_EQ(r.contentLength, 7u);
+  // HTAB before the value is OWS that llhttp takes too.
+  ASSERT_EQ(parseAll("POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\t 7\r\n\r\n", r).status, ParseStatus::Complete);
+  EXPECT_EQ(r.contentLength, 7u);
 }
 
 struct BadRequest {
@@ -101,6 +104,10 @@ TEST(HttpParser, RefusesWhatRfc9112SaysToRefuse) {
       // RFC 9110 8.6 lets a recipient reject repeats even when equal; llhttp and nginx do, so
       // keyward does too (found by the differential target).
       {"Content-Length repeated with the same value", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 400},
+      {"HTAB after Content-Length: OWS, but llhttp refuses it (found by the differential target)",
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\t\r\n\r\n", 400},
+      {"HTAB after Transfer-Encoding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\t\r\n\r\n", 400},
+      {"HTAB inside Transfer-Encoding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip,\tchunked\r\n\r\n", 400},
       {"Content-Length list of the same value", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n", 400},
       {"non-numeric Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400},
       {"Transfer-Encoding with Content-Length",
