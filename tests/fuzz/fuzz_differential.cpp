@@ -291,6 +291,10 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
       !hasTransferCoding(accepted)) {
     return "empty Transfer-Encoding";
   }
+  // keyward refuses HTAB after the start of a Content-Length or Transfer-Encoding value
+  // because llhttp refuses it after some values (HttpParser.cpp); where llhttp takes it, the
+  // refusal is the stricter side of the same rule.
+  if (reason == "HTAB in a framing header") return "HTAB";
   // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 MUST be treated as faulty framing; llhttp
   // applies it.
   if (reason == "Transfer-Encoding in an HTTP/1.0 request") return "HTTP/1.0 chunked";
