@@ -17,11 +17,12 @@
 // Comparing stops after a request that does not keep the connection alive (keyward closes
 // it) and after an Upgrade request (llhttp hands the connection over; keyward never answers
 // 101, so a client sends nothing of another protocol).
+#include <strings.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <strings.h>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -42,7 +43,7 @@ struct Message {
   std::size_t bodyBytes = 0;
   std::size_t end = 0;  // offset just past the request
   bool keepAlive = true;
-  bool upgrade = false;  // llhttp: the connection is handed over after this request
+  bool upgrade = false;        // llhttp: the connection is handed over after this request
   bool connectionTab = false;  // llhttp: a Connection value held an HTAB (before trimming)
 };
 
@@ -85,7 +86,8 @@ Run runKeyward(const std::string& bytes) {
     m.method = std::string(request.method);
     m.target = std::string(request.target);
     for (std::size_t i = 0; i < request.headerCount; ++i) {
-      m.headers.emplace_back(std::string(request.headers[i].name), std::string(request.headers[i].value));
+      m.headers.emplace_back(std::string(request.headers[i].name),
+                             std::string(request.headers[i].value));
     }
     m.keepAlive = request.keepAlive;
     m.version = 10 + request.minorVersion;
@@ -165,10 +167,12 @@ int onMessageComplete(llhttp_t* p) {
   // llhttp leaves trailing whitespace in the value span; RFC 9112 5: OWS around the value is
   // not part of it (keyward drops it). Not a difference: trimmed before comparing.
   for (auto& header : s.current.headers) {
-    if (strcasecmp(header.first.c_str(), "connection") == 0 && header.second.find('\t') != std::string::npos) {
+    if (strcasecmp(header.first.c_str(), "connection") == 0 &&
+        header.second.find('\t') != std::string::npos) {
       s.current.connectionTab = true;
     }
-    while (!header.second.empty() && (header.second.back() == ' ' || header.second.back() == '\t')) {
+    while (!header.second.empty() &&
+           (header.second.back() == ' ' || header.second.back() == '\t')) {
       header.second.pop_back();
     }
   }
@@ -248,7 +252,8 @@ std::string_view requestLine(std::string_view rest) {
 
 // keyward refused a request that llhttp accepted (`accepted`, as llhttp read it; `rest`: the
 // input from where the request starts). Returns why that is deliberate, or nullptr (a finding).
-const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accepted, std::string_view rest) {
+const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accepted,
+                                       std::string_view rest) {
   const std::string_view reason = keyward.reason;
   // RFC 9112 3: the request line's parts are separated by a single SP; a recipient MAY split
   // on runs of whitespace instead (llhttp does). keyward refuses: a proxy could split otherwise.
@@ -311,7 +316,8 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   // A fragment never travels in a request (RFC 9112 3.2: no "#" in any target form); llhttp
   // takes one, keyward refuses the target. Only '#': any other byte keyward refuses there
   // stays a finding.
-  if (reason == "invalid character in request target" && accepted.target.find('#') != std::string::npos) {
+  if (reason == "invalid character in request target" &&
+      accepted.target.find('#') != std::string::npos) {
     bool onlyFragment = true;
     for (char c : accepted.target) onlyFragment = onlyFragment && c > 0x20 && c < 0x7f;
     if (onlyFragment) return "fragment";
@@ -326,8 +332,8 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   }
   // Before a request line keyward skips empty lines (CRLF, RFC 9112 2.2) and nothing else;
   // llhttp also skips a lone CR, which RFC 9112 2.2 lets a recipient treat as invalid.
-  if ((reason == "invalid method" || reason == "malformed request line") && !requestLine(rest).empty() &&
-      requestLine(rest).front() == '\r') {
+  if ((reason == "invalid method" || reason == "malformed request line") &&
+      !requestLine(rest).empty() && requestLine(rest).front() == '\r') {
     return "bare CR before the request";
   }
   // RFC 9110 5.1: field-name = token, so never empty; llhttp (strict) takes ": value".
@@ -369,19 +375,27 @@ const char* llhttpRefusalKeywardMayIgnore(const Run& llhttp, const Message& acce
 void dump(const char* who, const Run& run) {
   for (std::size_t i = 0; i < run.messages.size(); ++i) {
     const Message& m = run.messages[i];
-    std::fprintf(stderr, "  %s #%zu: [%s] [%s] HTTP %d body %zu end %zu%s%s\n", who, i, m.method.c_str(),
-                 m.target.c_str(), m.version, m.bodyBytes, m.end, m.keepAlive ? "" : " close", m.upgrade ? " upgrade" : "");
-    for (const auto& [name, value] : m.headers) std::fprintf(stderr, "    [%s]: [%s]\n", name.c_str(), value.c_str());
+    std::fprintf(stderr, "  %s #%zu: [%s] [%s] HTTP %d body %zu end %zu%s%s\n", who, i,
+                 m.method.c_str(), m.target.c_str(), m.version, m.bodyBytes, m.end,
+                 m.keepAlive ? "" : " close", m.upgrade ? " upgrade" : "");
+    for (const auto& [name, value] : m.headers)
+      std::fprintf(stderr, "    [%s]: [%s]\n", name.c_str(), value.c_str());
   }
 }
 
-[[noreturn]] void finding(const char* what, std::size_t index, const Run& keyward, const Run& llhttp) {
-  std::fprintf(stderr, "DIFFERENTIAL FINDING: %s (request %zu)\n  keyward: %zu requests, then %s %d %s\n"
+[[noreturn]] void finding(const char* what, std::size_t index, const Run& keyward,
+                          const Run& llhttp) {
+  std::fprintf(stderr,
+               "DIFFERENTIAL FINDING: %s (request %zu)\n  keyward: %zu requests, then %s %d %s\n"
                "  llhttp:  %zu requests, then %s %s\n",
                what, index, keyward.messages.size(),
-               keyward.outcome == Outcome::Refused ? "refused" : keyward.outcome == Outcome::Closed ? "closed" : "incomplete",
+               keyward.outcome == Outcome::Refused  ? "refused"
+               : keyward.outcome == Outcome::Closed ? "closed"
+                                                    : "incomplete",
                keyward.status, keyward.reason.c_str(), llhttp.messages.size(),
-               llhttp.outcome == Outcome::Refused ? "refused" : llhttp.outcome == Outcome::Closed ? "closed" : "incomplete",
+               llhttp.outcome == Outcome::Refused  ? "refused"
+               : llhttp.outcome == Outcome::Closed ? "closed"
+                                                   : "incomplete",
                llhttp.reason.c_str());
   dump("keyward", keyward);
   dump("llhttp", llhttp);
@@ -399,13 +413,15 @@ bool hasConnectionClose(const Message& m) {
   return false;
 }
 
-void compareMessages(std::size_t index, const Message& k, const Message& l, const Run& keyward, const Run& llhttp) {
+void compareMessages(std::size_t index, const Message& k, const Message& l, const Run& keyward,
+                     const Run& llhttp) {
   if (k.method != l.method) finding("method differs", index, keyward, llhttp);
   if (k.target != l.target) finding("target differs", index, keyward, llhttp);
   if (k.version != l.version) finding("version differs", index, keyward, llhttp);
   if (k.headers.size() != l.headers.size()) finding("header count differs", index, keyward, llhttp);
   for (std::size_t i = 0; i < k.headers.size(); ++i) {
-    if (k.headers[i].first != l.headers[i].first) finding("header name differs", index, keyward, llhttp);
+    if (k.headers[i].first != l.headers[i].first)
+      finding("header name differs", index, keyward, llhttp);
     if (k.headers[i].second != l.headers[i].second) {
       std::fprintf(stderr, "header %zu: keyward [%s] llhttp [%s]\n", i, k.headers[i].second.c_str(),
                    l.headers[i].second.c_str());
@@ -441,15 +457,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // keyward finished a request llhttp did not.
     const Message& accepted = keyward.messages[both];
     if (llhttp.outcome == Outcome::Closed) return 0;  // after close or upgrade: not compared
-    if (llhttp.outcome == Outcome::Incomplete) finding("framing: llhttp waits for more", both, keyward, llhttp);
+    if (llhttp.outcome == Outcome::Incomplete)
+      finding("framing: llhttp waits for more", both, keyward, llhttp);
     if (!llhttpRefusalKeywardMayIgnore(llhttp, accepted)) {
       finding("keyward accepts what llhttp refuses", both, keyward, llhttp);
     }
   } else if (llhttp.messages.size() > both) {
     const Message& accepted = llhttp.messages[both];
     if (keyward.outcome == Outcome::Closed) return 0;
-    if (keyward.outcome == Outcome::Incomplete) finding("framing: keyward waits for more", both, keyward, llhttp);
-    const std::string_view rest = std::string_view(bytes).substr(both == 0 ? 0 : keyward.messages[both - 1].end);
+    if (keyward.outcome == Outcome::Incomplete)
+      finding("framing: keyward waits for more", both, keyward, llhttp);
+    const std::string_view rest =
+        std::string_view(bytes).substr(both == 0 ? 0 : keyward.messages[both - 1].end);
     if (!keywardRefusalIsDeliberate(keyward, accepted, rest)) {
       finding("keyward refuses what llhttp accepts", both, keyward, llhttp);
     }
