@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "keyward/Config.h"
+#include "keyward/ConfigLoader.h"
 #include "keyward/KeyLoader.h"
 #include "keyward/KeySet.h"
 #include "keyward/Snapshot.h"
@@ -41,6 +42,11 @@ struct ReloadOutcome {
   // was read and before the keys were, so a change racing the load is not lost.
   std::string sourcesFingerprint;
 };
+
+// loadConfigFile() for a daemon: the file is opened without blocking and must be a regular
+// file of at most 64 MiB (a FIFO as the config must not hang a reload).
+inline constexpr std::size_t kMaxConfigFileBytes = 64u << 20;
+ConfigResult loadConfigFileNonBlocking(const std::string& path);
 
 class Reloader {
  public:

@@ -4,8 +4,16 @@
 
 #include "keyward/ConfigLoader.h"
 #include "keyward/Json.h"
+#include "keyward/SecretFile.h"
 
 namespace keyward {
+
+ConfigResult loadConfigFileNonBlocking(const std::string& path) {
+  // Opened like key files: a FIFO or device named as the config is refused, never waited on.
+  PlainFileRead read = readPlainFile(path, kMaxConfigFileBytes);
+  if (!read.ok) return {std::nullopt, {path + ": the config file " + read.problem}};
+  return parseConfigText(read.content, path);
+}
 
 Reloader::Reloader(std::string configPath, EnvLookup env, UsageStore* store)
     : configPath_(std::move(configPath)), env_(std::move(env)), store_(store) {
@@ -17,7 +25,7 @@ Reloader::Loaded Reloader::load(bool withListing) const {
   ReloadOutcome& outcome = loaded.outcome;
   auto started = std::chrono::steady_clock::now();
   try {
-    ConfigResult parsed = configPath_.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFile(configPath_);
+    ConfigResult parsed = configPath_.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFileNonBlocking(configPath_);
     if (!parsed.config) {
       for (std::string& error : parsed.errors) outcome.problems.push_back({"config", "", std::move(error), ""});
     } else {

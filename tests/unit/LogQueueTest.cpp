@@ -1,0 +1,56 @@
+// Log: lines never wait for stdout. A child process logs into a pipe nobody reads; every
+// call must return at once, the overflow must be counted, and the lines that were kept must
+// arrive whole once the reader comes back.
+
+#include "keyward/Log.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+
+namespace keyward {
+namespace {
+
+TEST(LogQueue, AStalledStdoutDropsAndCountsLinesInsteadOfBlocking) {
+  int out[2], report[2];
+  ASSERT_EQ(::pipe(out), 0);
+  ASSERT_EQ(::pipe(report), 0);
+  ::fcntl(out[0], F_SETPIPE_SZ, 4096);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20000; ++i) Log::info("flood", "a line nobody reads", {{"i", i}});
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    const std::string text = std::to_string(ms.count()) + " " + std::to_string(Log::droppedLines()) + "\n";
+    (void)!::write(report[1], text.data(), text.size());
+    ::close(report[1]);
+    _exit(0);  // no atexit flush: the reader never comes back
+  }
+  ::close(out[1]);
+  ::close(report[1]);
+  std::string reported;
+  char buffer[65536];
+  for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) reported.append(buffer, static_cast<std::size_t>(n));
+  long long ms = -1, dropped = -1;
+  ASSERT_EQ(std::sscanf(reported.c_str(), "%lld %lld", &ms, &dropped), 2) << reported;
+  EXPECT_LT(ms, 2000) << "logging waited for stdout";
+  EXPECT_GT(dropped, 0) << "20000 lines cannot all fit: some must be counted as dropped";
+  EXPECT_LT(dropped, 20000);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  // What did get written is whole JSON lines.
+  std::string text;
+  for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  ::close(report[0]);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.rfind("{\"ts\"", 0), 0u);
+}
+
+}  // namespace
+}  // namespace keyward
