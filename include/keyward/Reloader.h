@@ -5,6 +5,7 @@
 // Thread-safe: reload() calls are serialised; readers use keys() and status().
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,8 +56,11 @@ class Reloader {
   // with the keys a published config revokes.
   Reloader(std::string configPath, EnvLookup env, UsageStore* store = nullptr);
 
-  // Loads config and keys; publishes on success. Never throws.
-  ReloadOutcome reload();
+  // Called by reload() with the outcome once the keys are published (or refused) and
+  // before status() shows the attempt, e.g. to log it.
+  using Report = std::function<void(const ReloadOutcome&)>;
+  // Loads config and keys; publishes on success. Never throws (unless `report` does).
+  ReloadOutcome reload(const Report& report = {});
 
   // Loads and validates without publishing (for --check-config).
   ReloadOutcome check() const;
@@ -76,7 +80,9 @@ class Reloader {
   EnvLookup env_;
   UsageStore* store_;
   Published<KeySet> keys_;
-  mutable std::mutex mutex_;  // serialises reload() and guards status_
+  std::mutex reloadMutex_;          // serialises reload()
+  mutable std::mutex statusMutex_;  // guards status_; never held during a load, so status()
+                                    // (the event loops' /v1/status) never waits for a reload
   ReloadStatus status_;
 };
 

@@ -437,13 +437,21 @@ class KeywardApp : public Poco::Util::Application {
   }
 
   static ReloadOutcome reload(Reloader& reloader, const Config& running, std::string_view trigger) {
-    ReloadOutcome outcome = reloader.reload();
+    return reloader.reload([&](const ReloadOutcome& outcome) {
+      logReload(reloader, outcome, running, trigger);
+      // Out before /v1/status shows the attempt, unless stdout is stalled.
+      Log::flush(std::chrono::seconds(1));
+    });
+  }
+
+  static void logReload(const Reloader& reloader, const ReloadOutcome& outcome, const Config& running,
+                        std::string_view trigger) {
     if (!outcome.ok) {
       logProblems(outcome.problems, "reload_failed");
       Log::error("reload", "reload failed; the previous keys stay in service",
                  {{"ok", false}, {"trigger", trigger}, {"generation", outcome.generation},
                   {"problems", outcome.problems.size()}, {"ms", outcome.millis}});
-      return outcome;
+      return;
     }
     Log::info("reload", "keys reloaded",
               {{"ok", true}, {"trigger", trigger}, {"generation", outcome.generation}, {"keys", outcome.keyCount},
@@ -453,7 +461,6 @@ class KeywardApp : public Poco::Util::Application {
     if (next.listen != running.listen || next.workers != running.workers) {
       Log::warn("reload", "listen and workers changes take effect only after a restart");
     }
-    return outcome;
   }
 
   bool help_ = false;

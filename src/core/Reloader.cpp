@@ -55,28 +55,40 @@ Reloader::Loaded Reloader::load(bool withListing) const {
 
 ReloadOutcome Reloader::check() const { return load(true).outcome; }
 
-ReloadOutcome Reloader::reload() {
-  std::lock_guard<std::mutex> lock(mutex_);
+ReloadOutcome Reloader::reload(const Report& report) {
+  std::lock_guard<std::mutex> serial(reloadMutex_);
   Loaded loaded = load(false);
   ReloadOutcome& outcome = loaded.outcome;
+  std::uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    generation = status_.generation;
+  }
+  if (outcome.ok) {
+    if (store_) store_->addRevocations(loaded.keys->revoked());
+    generation = keys_.publish(std::move(loaded.keys));
+  }
+  outcome.generation = generation;
+  // Reported (logged) before the status shows this attempt: whoever waits for the status
+  // to change (`keyward reload`, tests) then finds the log lines already written.
+  if (report) report(outcome);
+  std::lock_guard<std::mutex> lock(statusMutex_);
   status_.lastAttemptUnixMs = unixMillisNow();
   status_.lastOk = outcome.ok;
   status_.lastErrors.clear();
+  status_.generation = generation;
   if (outcome.ok) {
-    if (store_) store_->addRevocations(loaded.keys->revoked());
-    status_.generation = keys_.publish(std::move(loaded.keys));
     status_.keyCount = outcome.keyCount;
     ++status_.succeeded;
   } else {
     for (const Problem& problem : outcome.problems) status_.lastErrors.push_back(problem.publicText());
     ++status_.failed;
   }
-  outcome.generation = status_.generation;
   return outcome;
 }
 
 ReloadStatus Reloader::status() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(statusMutex_);
   return status_;
 }
 
