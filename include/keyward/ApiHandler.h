@@ -9,6 +9,7 @@
 #include "keyward/FailureThrottle.h"
 #include "keyward/HttpServer.h"
 #include "keyward/Metrics.h"
+#include "keyward/OriginalRequest.h"
 #include "keyward/Reloader.h"
 #include "keyward/Snapshot.h"
 #include "keyward/UsageStore.h"
@@ -34,23 +35,19 @@ class ApiHandler : public RequestHandler {
   void handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) override;
 
  private:
-  // The request a proxy is asking about, when it says (X-Original-*, X-Forwarded-*, or
-  // Envoy's path_prefix); otherwise the verify request itself.
-  struct Original {
-    std::string_view method;  // empty: not known
-    std::string_view uri;     // may carry a query
-    bool fromProxy = false;
-  };
-  static Original originalOf(const HttpRequest& request, const ClientInfo& client, const KeySet* keys);
-
   void verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response);
   void admin(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response);
   void ready(ResponseWriter& response);
   void status(ResponseWriter& response);
   void record(const Decision& decision, std::string_view method, std::string_view path, const ClientInfo& client);
-  // A denial, or 429 if this client has been denied too often. Returns the code sent.
+  // The one way a request is refused: the denial (logged), or 429 THROTTLED if this client
+  // has been denied too often. Returns the code sent.
   std::string_view refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
-              bool headersOnly, ResponseWriter& response);
+                          AnswerStyle style, ResponseWriter& response);
+  // For /metrics and /v1/status: true if `scope` is empty or the request's key holds it;
+  // otherwise writes the refusal.
+  bool allowedToRead(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, std::string_view scope,
+                     ResponseWriter& response);
   void metrics(ResponseWriter& response);
   void logDenial(const HttpRequest& request, const ClientInfo& client, const Decision& decision);
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,15 @@ struct HttpLimits {
   std::uint64_t maxRequestsPerConnection = 1000000;
   Millis headerTimeout{5000};               // whole request head, from its first byte
   Millis idleTimeout{60000};                // keep-alive connection with no request
+  Millis writeTimeout{10000};               // whole time a client may take to read answers
   std::size_t maxConnections = 4096;        // beyond it new connections are refused at once
+  // Connections one client address may hold (0 = max_connections / 4), so that one client
+  // cannot take every slot.
+  std::size_t maxConnectionsPerClient = 0;
+
+  std::size_t connectionsPerClient() const {
+    return maxConnectionsPerClient ? maxConnectionsPerClient : std::max<std::size_t>(1, maxConnections / 4);
+  }
 };
 
 enum class KeyOrigin { Env, File, Sha256 };
@@ -60,12 +69,22 @@ struct EnvFileDecl {
 };
 
 // One entry of `routes:`: requests whose original method and path match need `scope`.
-// `path` is a pattern: `*` matches within one path segment, `**` matches any rest.
+// `path` is a pattern: `*` matches within one path segment, `**` matches any rest. Paths
+// and methods match case-insensitively (see Routes.h).
 struct RouteRule {
-  std::vector<std::string> methods;  // upper case; empty = any method
-  std::string path;
+  std::vector<std::string> methods;        // upper case; empty = any method
+  std::vector<std::string> exceptMethods;  // upper case; the rule covers every other method
+  std::string path;                        // lower case
   std::string scope;
   int line = 0;
+};
+
+// Where a trusted proxy puts the request it asks about (`original_request:`).
+enum class OriginalRequestFrom {
+  Auto,        // whichever one family a request carries; two families are refused
+  XOriginal,   // X-Original-URI / X-Original-Method (nginx auth_request, the HAProxy action)
+  XForwarded,  // X-Forwarded-Uri / X-Forwarded-Method (Caddy forward_auth, Traefik)
+  EnvoyPath,   // /v1/verify/<original path> with the original method (Envoy ext_authz)
 };
 
 struct Config {
@@ -84,7 +103,12 @@ struct Config {
   std::size_t recentCalls = 20;                     // per-key ring of recent calls
   // Peers whose X-Original-* / X-Forwarded-* headers (and Envoy path form) are believed.
   std::vector<std::string> trustedProxies = {"127.0.0.0/8", "::1"};
+  OriginalRequestFrom originalRequest = OriginalRequestFrom::Auto;
   Millis cacheMaxAge{0};  // > 0: 200 answers say Cache-Control: private, max-age=N
+  // Scopes a key needs to read /metrics and /v1/status (empty = open to anyone who can
+  // reach the listener).
+  std::string metricsScope;
+  std::string statusScope;
   // Failed-attempt throttling per client address (0 failures = off). Restart to change.
   std::uint32_t throttleFailures = 20;
   Millis throttleWindow{60000};

@@ -38,6 +38,11 @@ struct AccessRules {
   std::int64_t expiryWarningMs = 7LL * 24 * 3600 * 1000;
   std::vector<AddressRange> trustedProxies;
   std::int64_t cacheMaxAgeSeconds = 0;
+  OriginalRequestFrom originalRequest = OriginalRequestFrom::Auto;
+  std::string metricsScope;  // empty: /metrics is open
+  std::string statusScope;   // empty: /v1/status is open
+  // Every scope some route demands: what a request whose original is unknown must hold.
+  std::vector<std::string> routeScopes;
 };
 
 using KeyEntries = std::vector<KeyEntry, LargeAllocator<KeyEntry>>;

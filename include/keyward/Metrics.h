@@ -3,6 +3,8 @@
 // and is its only writer, so counting costs an uncontended relaxed add; a scrape sums them.
 
 #include <array>
+#include <climits>
+#include <functional>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -11,12 +13,15 @@
 #include <string_view>
 #include <vector>
 
+#include "keyward/Snapshot.h"
+
 namespace keyward {
 
 // Every answer code of /v1/verify, "ok" first.
-inline constexpr std::array<std::string_view, 13> kVerifyCodes = {
-    "ok",      "MISSING_KEY", "INVALID_KEY", "AMBIGUOUS_KEY",      "EXPIRED",      "NOT_YET_VALID", "SUSPENDED",
-    "REVOKED", "WRONG_PEER",  "INSUFFICIENT_SCOPE", "INVALID_PATH", "BAD_REQUEST", "THROTTLED"};
+inline constexpr std::array<std::string_view, 15> kVerifyCodes = {
+    "ok",          "MISSING_KEY", "INVALID_KEY",        "AMBIGUOUS_KEY", "EXPIRED",
+    "NOT_YET_VALID", "SUSPENDED", "REVOKED",            "WRONG_PEER",    "INSUFFICIENT_SCOPE",
+    "INVALID_PATH", "BAD_REQUEST", "THROTTLED",         "ORIGINAL_UNKNOWN", "AMBIGUOUS_ORIGINAL"};
 
 // Upper bounds (seconds) of the verify latency histogram: time spent answering, from a
 // parsed request to its response written into the output buffer.
@@ -42,9 +47,17 @@ class MetricsRegistry {
   VerifyCounters& addLoop();
   VerifyTotals totals() const;
 
+  // The /metrics text, rendered at most once a second by whichever loop asks first while
+  // the others answer with the previous text: a flood of scrapes costs one render a second,
+  // not one per request. Thread-safe; never waits for a render in progress.
+  std::shared_ptr<const std::string> text(std::int64_t nowMs, const std::function<std::string()>& render);
+
  private:
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<VerifyCounters>> loops_;
+  Published<std::string> text_;
+  std::atomic<std::int64_t> renderedAtMs_{INT64_MIN};
+  std::atomic<bool> rendering_{false};
 };
 
 }  // namespace keyward

@@ -2,7 +2,8 @@
 // Owns the live key set and replaces it: re-reads the config file and every key source,
 // builds the new set aside, and publishes it only if everything is valid. A failed reload
 // leaves the old set serving and is recorded for /v1/status and the log.
-// Thread-safe: reload() calls are serialised; readers use keys() and status().
+// Thread-safe: reload() calls are serialised; readers use keys() and status(), which never
+// wait for a reload in progress (the status is published like the key set).
 
 #include <cstdint>
 #include <functional>
@@ -66,7 +67,10 @@ class Reloader {
   ReloadOutcome check() const;
 
   const Published<KeySet>& keys() const { return keys_; }
+  // The status as of the last finished reload. Loops read it through a SnapshotReader of
+  // statusSnapshots() (no lock unless it changed); status() takes a short lock to copy.
   ReloadStatus status() const;
+  const Published<ReloadStatus>& statusSnapshots() const { return publishedStatus_; }
   const std::string& configPath() const { return configPath_; }
 
  private:
@@ -80,10 +84,9 @@ class Reloader {
   EnvLookup env_;
   UsageStore* store_;
   Published<KeySet> keys_;
-  std::mutex reloadMutex_;          // serialises reload()
-  mutable std::mutex statusMutex_;  // guards status_; never held during a load, so status()
-                                    // (the event loops' /v1/status) never waits for a reload
+  std::mutex mutex_;  // serialises reload() and guards status_ (never taken by readers)
   ReloadStatus status_;
+  Published<ReloadStatus> publishedStatus_;
 };
 
 }  // namespace keyward

@@ -11,18 +11,22 @@ namespace keyward {
 class ResponseWriter {
  public:
   // `dateHeader` is a complete "Date: ...\r\n" line, refreshed by the loop once a second.
-  ResponseWriter(std::string& out, std::string_view dateHeader) : out_(out), date_(dateHeader) {}
+  ResponseWriter(std::string& out, std::string_view dateHeader)
+      : out_(out), date_(dateHeader), start_(out.size()) {}
 
   // Set by the server before the handler runs.
   void prepare(bool headRequest, bool keepAlive, bool http10) {
     head_ = headRequest;
     keepAlive_ = keepAlive;
     http10_ = http10;
+    start_ = out_.size();
   }
   // The handler may ask for the connection to be closed after this response.
   void closeConnection() { keepAlive_ = false; }
   bool keepAlive() const { return keepAlive_; }
 
+  // The status line always comes first in the output: a header written before status()
+  // is moved behind it.
   void status(int code);
   void header(std::string_view name, std::string_view value);
   // Ends the head and appends the body. Call exactly once per response, after status().
@@ -36,6 +40,7 @@ class ResponseWriter {
   bool head_ = false;
   bool keepAlive_ = true;
   bool http10_ = false;
+  std::size_t start_ = 0;  // where this response begins in out_
 };
 
 }  // namespace keyward

@@ -3,7 +3,9 @@
 // this peer and scope. Pure: no I/O; the clock is a parameter (tests inject it).
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "keyward/HttpRequest.h"
 #include "keyward/KeySet.h"
@@ -15,6 +17,9 @@ struct Requirement {
   std::string_view peer;        // from ?peer=; empty = any
   std::string_view scope;       // from ?scope=; empty = none
   std::string_view routeScope;  // from the route rule matching the original request
+  // Routes are configured but the original request is not known: the key must hold every
+  // scope a route could demand (else 403 ORIGINAL_UNKNOWN). Null when not needed.
+  const std::vector<std::string>* everyRouteScope = nullptr;
 };
 
 struct Decision {
@@ -25,7 +30,7 @@ struct Decision {
 };
 
 // The checks on a known key, in order: REVOKED, SUSPENDED, NOT_YET_VALID, EXPIRED (401),
-// then WRONG_PEER, INSUFFICIENT_SCOPE (403).
+// then WRONG_PEER, INSUFFICIENT_SCOPE, ORIGINAL_UNKNOWN (403).
 Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t nowMs);
 
 // Adds MISSING_KEY, AMBIGUOUS_KEY, INVALID_KEY and REVOKED for a revoked digest no longer

@@ -3,7 +3,10 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <initializer_list>
@@ -17,6 +20,41 @@ namespace keyward {
 namespace {
 
 constexpr std::size_t kMaxConfigBytes = 64u << 20;
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+constexpr Millis kDay = hours(24);
+
+std::string formatDuration(Millis value) {
+  const auto ms = value.count();
+  if (ms % kDay.count() == 0) return std::to_string(ms / kDay.count()) + "d";
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+// host:port with a port from 0 to 65535 (0: any free port); IPv6 hosts in brackets.
+bool isValidListenAddress(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5) return false;
+  unsigned value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value > 65535) return false;
+  if (host.empty()) return true;  // ":8420": every address
+  if (host.front() == '[') return host.size() > 2 && host.back() == ']';
+  for (char c : host) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 // Walks the YAML tree and records every problem with its line, so that one run of
 // --check-config shows all of them.
@@ -83,14 +121,61 @@ class ConfigReader {
     return value;
   }
 
-  std::optional<Millis> duration(const YAML::Node& node, const std::string& where) {
+  // A positive duration up to `max`: every duration has a bound, so that no setting can
+  // overflow a deadline (9223372036854775807ms would close every connection at once).
+  std::optional<Millis> duration(const YAML::Node& node, const std::string& where, Millis max) {
     std::optional<Millis> value;
     if (node.IsScalar()) value = parseDuration(node.Scalar());
     if (!value || value->count() <= 0) {
       fail(node, where, "must be a positive duration such as 500ms, 5s, 2m, 1h or 7d");
       return std::nullopt;
     }
+    if (*value > max) {
+      fail(node, where, "must be at most " + formatDuration(max));
+      return std::nullopt;
+    }
     return value;
+  }
+
+  // A file path; `${CREDENTIALS_DIRECTORY}` is replaced by that variable (systemd's
+  // LoadCredential=), so one config serves under systemd and outside it.
+  std::optional<std::string> path(const YAML::Node& node, const std::string& where) {
+    auto text = string(node, where);
+    if (!text) return std::nullopt;
+    static constexpr std::string_view kCredentials = "${CREDENTIALS_DIRECTORY}";
+    const std::size_t at = text->find(kCredentials);
+    if (at == std::string::npos) return text;
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (!dir || !*dir) {
+      fail(node, where,
+           "uses ${CREDENTIALS_DIRECTORY}, which is not set (it is set by systemd for units with "
+           "LoadCredential=)");
+      return std::nullopt;
+    }
+    text->replace(at, kCredentials.size(), dir);
+    return text;
+  }
+
+  // Refuses a mapping that names one field twice: YAML parsers differ on which one wins,
+  // so the file would not say what keyward does.
+  void rejectDuplicateKeys(const YAML::Node& node) {
+    if (node.IsSequence()) {
+      for (const auto& item : node) rejectDuplicateKeys(item);
+      return;
+    }
+    if (!node.IsMap()) return;
+    std::vector<std::string> seen;
+    for (const auto& item : node) {
+      if (item.first.IsScalar()) {
+        const std::string& name = item.first.Scalar();
+        if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+          fail(item.first, "", "field '" + name + "' is given twice");
+        } else {
+          seen.push_back(name);
+        }
+      }
+      rejectDuplicateKeys(item.second);
+    }
   }
 
   std::optional<bool> boolean(const YAML::Node& node, const std::string& where) {
@@ -150,15 +235,15 @@ void readLimits(ConfigReader& r, const YAML::Node& node, HttpLimits& limits) {
   if (!r.expectMap(node, where)) return;
   r.rejectUnknown(node, where,
                   {"max_header_bytes", "max_header_count", "max_uri_bytes", "max_body_bytes",
-                   "max_requests_per_connection", "header_timeout", "idle_timeout",
-                   "max_connections"});
+                   "max_requests_per_connection", "header_timeout", "idle_timeout", "write_timeout",
+                   "max_connections", "max_connections_per_client"});
   auto count = [&](const char* field, std::uint64_t min, std::uint64_t max) {
     return [&r, field, min, max, where](const YAML::Node& n) {
       return r.count(n, where + "." + field, min, max);
     };
   };
-  auto duration = [&](const char* field) {
-    return [&r, field, where](const YAML::Node& n) { return r.duration(n, where + "." + field); };
+  auto duration = [&](const char* field, Millis max) {
+    return [&r, field, where, max](const YAML::Node& n) { return r.duration(n, where + "." + field, max); };
   };
   ifPresent(node, "max_header_bytes", count("max_header_bytes", 256, 1u << 20), limits.maxHeaderBytes);
   ifPresent(node, "max_header_count", count("max_header_count", 4, kMaxHeaderCountLimit),
@@ -168,8 +253,11 @@ void readLimits(ConfigReader& r, const YAML::Node& node, HttpLimits& limits) {
   ifPresent(node, "max_requests_per_connection",
             count("max_requests_per_connection", 1, UINT64_MAX), limits.maxRequestsPerConnection);
   ifPresent(node, "max_connections", count("max_connections", 1, 1u << 20), limits.maxConnections);
-  ifPresent(node, "header_timeout", duration("header_timeout"), limits.headerTimeout);
-  ifPresent(node, "idle_timeout", duration("idle_timeout"), limits.idleTimeout);
+  ifPresent(node, "max_connections_per_client", count("max_connections_per_client", 1, 1u << 20),
+            limits.maxConnectionsPerClient);
+  ifPresent(node, "header_timeout", duration("header_timeout", minutes(10)), limits.headerTimeout);
+  ifPresent(node, "idle_timeout", duration("idle_timeout", kDay), limits.idleTimeout);
+  ifPresent(node, "write_timeout", duration("write_timeout", minutes(10)), limits.writeTimeout);
 }
 
 // Policy fields a `keys:` entry may carry; key_dirs and env_files take all but name,
@@ -243,7 +331,9 @@ void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
       if (!entry[field]) continue;
       ++sources;
       decl.origin = origin;
-      if (auto ref = r.string(entry[field], where + "." + field)) decl.ref = *ref;
+      auto ref = origin == KeyOrigin::File ? r.path(entry[field], where + "." + field)
+                                           : r.string(entry[field], where + "." + field);
+      if (ref) decl.ref = *ref;
     }
     readPolicy(r, entry, where, decl.policy);
     if (sources != 1) {
@@ -278,7 +368,7 @@ void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
     if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
-    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.string(n, where + ".path"); }, decl.path);
+    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.path(n, where + ".path"); }, decl.path);
     ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
     ifPresent(entry, "check_permissions",
               [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
@@ -302,7 +392,7 @@ void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
     if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
-    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.string(n, where + ".path"); }, decl.path);
+    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.path(n, where + ".path"); }, decl.path);
     ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
     ifPresent(entry, "check_permissions",
               [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
@@ -325,10 +415,22 @@ void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
   }
 }
 
+// Route patterns and methods are kept folded: paths in lower case, methods in upper case,
+// the same folding Routes applies to each request (see Routes.h for why).
+std::string routePatternOf(std::string text) {
+  for (char& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return text;
+}
+
+std::string methodKeyOf(std::string text) {
+  for (char& c : text) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  return text;
+}
+
 bool isValidRoutePath(std::string_view path) {
   if (path.empty() || path[0] != '/') return false;
   for (char c : path) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#') return false;
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#' || c == ';') return false;
   }
   return true;
 }
@@ -342,7 +444,7 @@ void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
     const YAML::Node entry = list[i];
     const std::string where = indexed("routes", i);
     if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"methods", "path", "scope"});
+    r.rejectUnknown(entry, where, {"methods", "except_methods", "path", "scope"});
     RouteRule rule;
     rule.line = ConfigReader::lineOf(entry);
     if (!entry["path"] || !entry["scope"]) {
@@ -350,17 +452,19 @@ void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
       continue;
     }
     if (auto path = r.string(entry["path"], where + ".path")) {
-      if (isValidRoutePath(*path)) rule.path = *path;
-      else r.fail(entry["path"], where + ".path", "must start with '/' and hold no spaces, '?' or '#'");
+      if (isValidRoutePath(*path)) rule.path = routePatternOf(*path);
+      else r.fail(entry["path"], where + ".path", "must start with '/' and hold no spaces, '?', '#' or ';'");
     }
     if (auto scope = r.name(entry["scope"], where + ".scope")) rule.scope = *scope;
-    if (const YAML::Node methods = entry["methods"]) {
-      if (auto list = r.names(methods, where + ".methods")) {
-        for (std::string& m : *list) {
-          for (char& c : m) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-          rule.methods.push_back(std::move(m));
+    for (auto [field, target] : {std::pair{"methods", &rule.methods}, std::pair{"except_methods", &rule.exceptMethods}}) {
+      if (const YAML::Node methods = entry[field]) {
+        if (auto list = r.names(methods, where + "." + field)) {
+          for (std::string& m : *list) target->push_back(methodKeyOf(m));
         }
       }
+    }
+    if (!rule.methods.empty() && !rule.exceptMethods.empty()) {
+      r.fail(entry, where, "give either 'methods' or 'except_methods', not both");
     }
     config.routes.push_back(std::move(rule));
   }
@@ -371,12 +475,29 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files",
                              "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
                              "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval",
-                             "throttle", "listen_unix", "tls"});
+                             "throttle", "listen_unix", "tls", "original_request", "metrics_scope",
+                             "status_scope"});
+  r.rejectDuplicateKeys(root);
+  if (const YAML::Node n = root["original_request"]) {
+    const std::string value = n.IsScalar() ? n.Scalar() : "";
+    if (value == "auto") config.originalRequest = OriginalRequestFrom::Auto;
+    else if (value == "x-original") config.originalRequest = OriginalRequestFrom::XOriginal;
+    else if (value == "x-forwarded") config.originalRequest = OriginalRequestFrom::XForwarded;
+    else if (value == "envoy-path") config.originalRequest = OriginalRequestFrom::EnvoyPath;
+    else r.fail(n, "original_request", "must be auto, x-original, x-forwarded or envoy-path");
+  }
+  ifPresent(root, "metrics_scope", [&](const YAML::Node& n) { return r.name(n, "metrics_scope"); },
+            config.metricsScope);
+  ifPresent(root, "status_scope", [&](const YAML::Node& n) { return r.name(n, "status_scope"); },
+            config.statusScope);
   if (const YAML::Node n = root["tls"]; n && r.expectMap(n, "tls")) {
     r.rejectUnknown(n, "tls", {"listen", "cert_file", "key_file", "check_permissions"});
     ifPresent(n, "listen", [&](const YAML::Node& v) { return r.string(v, "tls.listen"); }, config.tls.listen);
-    ifPresent(n, "cert_file", [&](const YAML::Node& v) { return r.string(v, "tls.cert_file"); }, config.tls.certFile);
-    ifPresent(n, "key_file", [&](const YAML::Node& v) { return r.string(v, "tls.key_file"); }, config.tls.keyFile);
+    if (!config.tls.listen.empty() && !isValidListenAddress(config.tls.listen)) {
+      r.fail(n["listen"], "tls.listen", "must be host:port with a port from 0 to 65535, such as 127.0.0.1:8443");
+    }
+    ifPresent(n, "cert_file", [&](const YAML::Node& v) { return r.path(v, "tls.cert_file"); }, config.tls.certFile);
+    ifPresent(n, "key_file", [&](const YAML::Node& v) { return r.path(v, "tls.key_file"); }, config.tls.keyFile);
     ifPresent(n, "check_permissions", [&](const YAML::Node& v) { return r.boolean(v, "tls.check_permissions"); },
               config.tls.checkPermissions);
     if (config.tls.listen.empty() || config.tls.certFile.empty() || config.tls.keyFile.empty()) {
@@ -387,7 +508,7 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
     r.rejectUnknown(n, "throttle", {"max_failures", "window", "clients"});
     ifPresent(n, "max_failures", [&](const YAML::Node& v) { return r.count(v, "throttle.max_failures", 0, 1u << 30); },
               config.throttleFailures);
-    ifPresent(n, "window", [&](const YAML::Node& v) { return r.duration(v, "throttle.window"); }, config.throttleWindow);
+    ifPresent(n, "window", [&](const YAML::Node& v) { return r.duration(v, "throttle.window", kDay); }, config.throttleWindow);
     ifPresent(n, "clients", [&](const YAML::Node& v) { return r.count(v, "throttle.clients", 64, 1u << 24); },
               config.throttleClients);
   }
@@ -409,9 +530,9 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
     }
   }
   ifPresent(root, "watch", [&](const YAML::Node& n) { return r.boolean(n, "watch"); }, config.watch);
-  ifPresent(root, "watch_debounce", [&](const YAML::Node& n) { return r.duration(n, "watch_debounce"); },
+  ifPresent(root, "watch_debounce", [&](const YAML::Node& n) { return r.duration(n, "watch_debounce", minutes(1)); },
             config.watchDebounce);
-  ifPresent(root, "watch_interval", [&](const YAML::Node& n) { return r.duration(n, "watch_interval"); },
+  ifPresent(root, "watch_interval", [&](const YAML::Node& n) { return r.duration(n, "watch_interval", kDay); },
             config.watchInterval);
   if (const YAML::Node n = root["trusted_proxies"]) {
     config.trustedProxies.clear();
@@ -433,17 +554,22 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
       config.cacheMaxAge = *value;
     }
   }
-  ifPresent(root, "expiry_warning", [&](const YAML::Node& n) { return r.duration(n, "expiry_warning"); },
+  ifPresent(root, "expiry_warning", [&](const YAML::Node& n) { return r.duration(n, "expiry_warning", 365 * kDay); },
             config.expiryWarning);
-  ifPresent(root, "state_dir", [&](const YAML::Node& n) { return r.string(n, "state_dir"); }, config.stateDir);
-  ifPresent(root, "state_interval", [&](const YAML::Node& n) { return r.duration(n, "state_interval"); },
+  ifPresent(root, "state_dir", [&](const YAML::Node& n) { return r.path(n, "state_dir"); }, config.stateDir);
+  ifPresent(root, "state_interval", [&](const YAML::Node& n) { return r.duration(n, "state_interval", hours(1)); },
             config.stateInterval);
   ifPresent(root, "recent_calls", [&](const YAML::Node& n) { return r.count(n, "recent_calls", 0, 1000); },
             config.recentCalls);
   if (const YAML::Node n = root["routes"]) readRoutes(r, n, config);
-  ifPresent(root, "listen", [&](const YAML::Node& n) { return r.string(n, "listen"); }, config.listen);
+  if (const YAML::Node n = root["listen"]) {
+    if (auto listen = r.string(n, "listen")) {
+      if (isValidListenAddress(*listen)) config.listen = *listen;
+      else r.fail(n, "listen", "must be host:port with a port from 0 to 65535, such as 127.0.0.1:8420 or [::1]:8420");
+    }
+  }
   ifPresent(root, "workers", [&](const YAML::Node& n) { return r.count(n, "workers", 0, 256); }, config.workers);
-  ifPresent(root, "shutdown_timeout", [&](const YAML::Node& n) { return r.duration(n, "shutdown_timeout"); },
+  ifPresent(root, "shutdown_timeout", [&](const YAML::Node& n) { return r.duration(n, "shutdown_timeout", minutes(10)); },
             config.shutdownTimeout);
   if (const YAML::Node n = root["limits"]) readLimits(r, n, config.limits);
   if (const YAML::Node n = root["keys"]) readKeys(r, n, config);
@@ -495,7 +621,9 @@ ConfigResult parseConfigText(std::string_view yaml, const std::string& path) {
 ConfigResult loadConfigFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return {std::nullopt, {path + ": cannot open the config file"}};
+    const int err = errno;
+    return {std::nullopt, {path + ": cannot open the config file: " + std::strerror(err) +
+                           (err == ENOENT ? " (give another with --config or $KEYWARD_CONFIG)" : "")}};
   }
   std::string text;
   char buffer[65536];

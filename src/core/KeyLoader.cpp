@@ -22,6 +22,14 @@ AccessRules accessRulesOf(const Config& config) {
     if (auto range = AddressRange::parse(text)) rules.trustedProxies.push_back(*range);
   }
   rules.cacheMaxAgeSeconds = config.cacheMaxAge.count() / 1000;
+  rules.originalRequest = config.originalRequest;
+  rules.metricsScope = config.metricsScope;
+  rules.statusScope = config.statusScope;
+  for (const RouteRule& rule : config.routes) {
+    if (std::find(rules.routeScopes.begin(), rules.routeScopes.end(), rule.scope) == rules.routeScopes.end()) {
+      rules.routeScopes.push_back(rule.scope);
+    }
+  }
   return rules;
 }
 

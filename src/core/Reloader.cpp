@@ -18,6 +18,7 @@ ConfigResult loadConfigFileNonBlocking(const std::string& path) {
 Reloader::Reloader(std::string configPath, EnvLookup env, UsageStore* store)
     : configPath_(std::move(configPath)), env_(std::move(env)), store_(store) {
   status_.startedUnixMs = unixMillisNow();
+  publishedStatus_.publish(std::make_shared<const ReloadStatus>(status_));
 }
 
 Reloader::Loaded Reloader::load(bool withListing) const {
@@ -56,27 +57,20 @@ Reloader::Loaded Reloader::load(bool withListing) const {
 ReloadOutcome Reloader::check() const { return load(true).outcome; }
 
 ReloadOutcome Reloader::reload(const Report& report) {
-  std::lock_guard<std::mutex> serial(reloadMutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   Loaded loaded = load(false);
   ReloadOutcome& outcome = loaded.outcome;
-  std::uint64_t generation;
-  {
-    std::lock_guard<std::mutex> lock(statusMutex_);
-    generation = status_.generation;
-  }
   if (outcome.ok) {
     if (store_) store_->addRevocations(loaded.keys->revoked());
-    generation = keys_.publish(std::move(loaded.keys));
+    status_.generation = keys_.publish(std::move(loaded.keys));
   }
-  outcome.generation = generation;
+  outcome.generation = status_.generation;
   // Reported (logged) before the status shows this attempt: whoever waits for the status
   // to change (`keyward reload`, tests) then finds the log lines already written.
   if (report) report(outcome);
-  std::lock_guard<std::mutex> lock(statusMutex_);
   status_.lastAttemptUnixMs = unixMillisNow();
   status_.lastOk = outcome.ok;
   status_.lastErrors.clear();
-  status_.generation = generation;
   if (outcome.ok) {
     status_.keyCount = outcome.keyCount;
     ++status_.succeeded;
@@ -84,12 +78,10 @@ ReloadOutcome Reloader::reload(const Report& report) {
     for (const Problem& problem : outcome.problems) status_.lastErrors.push_back(problem.publicText());
     ++status_.failed;
   }
+  publishedStatus_.publish(std::make_shared<const ReloadStatus>(status_));
   return outcome;
 }
 
-ReloadStatus Reloader::status() const {
-  std::lock_guard<std::mutex> lock(statusMutex_);
-  return status_;
-}
+ReloadStatus Reloader::status() const { return *publishedStatus_.current(); }
 
 }  // namespace keyward

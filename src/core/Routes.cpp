@@ -1,5 +1,7 @@
 #include "keyward/Routes.h"
 
+#include <algorithm>
+
 #include "keyward/QueryString.h"
 
 namespace keyward {
@@ -52,6 +54,8 @@ std::optional<std::string> normalizePath(std::string_view path) {
       i += 2;
     }
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') return std::nullopt;
+    // Case is folded: Express, ASP.NET and others route /ADMIN to the /admin handler.
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
     decoded += c;
   }
   std::vector<std::string_view> segments;
@@ -59,12 +63,18 @@ std::optional<std::string> normalizePath(std::string_view path) {
   bool trailingSlash = !decoded.empty() && decoded.back() == '/';
   while (!rest.empty()) {
     std::string_view segment = nextSegment(rest);
+    // Tomcat, Jetty and Spring drop ";name=value" path parameters before routing
+    // (/admin;jsessionid=x/users is /admin/users to them), "..;" included.
+    segment = segment.substr(0, segment.find(';'));
     if (segment.empty() || segment == ".") continue;
     if (segment == "..") {
       if (segments.empty()) return std::nullopt;
       segments.pop_back();
       continue;
     }
+    // Windows servers (IIS, Kestrel on Windows) ignore trailing dots and spaces in a name.
+    while (!segment.empty() && (segment.back() == '.' || segment.back() == ' ')) segment.remove_suffix(1);
+    if (segment.empty()) return std::nullopt;  // "...", ". ": no upstream agrees on these
     segments.push_back(segment);
   }
   std::string out;
@@ -87,14 +97,24 @@ bool pathMatches(std::string_view pattern, std::string_view path) {
   }
 }
 
+bool methodMatches(const RouteRule& rule, std::string_view method) {
+  if (method.empty()) return true;  // unknown: every rule may apply, the strictest reading
+  auto same = [&](const std::string& m) {
+    if (m.size() != method.size()) return false;
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      char c = method[i];
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+      if (c != m[i]) return false;
+    }
+    return true;
+  };
+  if (!rule.exceptMethods.empty()) return std::none_of(rule.exceptMethods.begin(), rule.exceptMethods.end(), same);
+  return rule.methods.empty() || std::any_of(rule.methods.begin(), rule.methods.end(), same);
+}
+
 const RouteRule* findRoute(const std::vector<RouteRule>& routes, std::string_view method, std::string_view path) {
   for (const RouteRule& rule : routes) {
-    if (!rule.methods.empty()) {
-      bool methodOk = false;
-      for (const std::string& m : rule.methods) methodOk |= (m == method);
-      if (!methodOk) continue;
-    }
-    if (pathMatches(rule.path, path)) return &rule;
+    if (methodMatches(rule, method) && pathMatches(rule.path, path)) return &rule;
   }
   return nullptr;
 }

@@ -15,6 +15,11 @@ Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t
   if (!need.peer.empty() && need.peer != key.peer) return deny(403, "WRONG_PEER");
   if (!need.scope.empty() && !policy.hasScope(need.scope)) return deny(403, "INSUFFICIENT_SCOPE");
   if (!need.routeScope.empty() && !policy.hasScope(need.routeScope)) return deny(403, "INSUFFICIENT_SCOPE");
+  if (need.everyRouteScope) {
+    for (const std::string& scope : *need.everyRouteScope) {
+      if (!policy.hasScope(scope)) return deny(403, "ORIGINAL_UNKNOWN");
+    }
+  }
   return {true, 200, {}, &key};
 }
 

@@ -31,6 +31,16 @@ void ResponseWriter::status(int code) {
   char digits[4];
   std::to_chars(digits, digits + 3, code);
   digits[3] = ' ';
+  if (out_.size() != start_) {
+    // Headers came first: put the status line (and Date) in front of them.
+    std::string line = "HTTP/1.1 ";
+    line.append(digits, 4);
+    line += reasonPhrase(code);
+    line += "\r\n";
+    line += date_;
+    out_.insert(start_, line);
+    return;
+  }
   out_ += "HTTP/1.1 ";
   out_.append(digits, 4);
   out_ += reasonPhrase(code);

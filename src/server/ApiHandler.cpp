@@ -1,6 +1,7 @@
 #include "keyward/ApiHandler.h"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include "keyward/KeyLoader.h"
 #include "keyward/MetricsText.h"
 #include "keyward/Log.h"
+#include "keyward/OriginalRequest.h"
 #include "keyward/QueryString.h"
 #include "keyward/Routes.h"
 
@@ -24,24 +26,49 @@ bool hasPrefixPath(std::string_view path, std::string_view prefix) {
   return path.substr(0, prefix.size()) == prefix && (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
-// nginx auth_request reads only the head of keyward's answer, and keeps its upstream
-// connection alive only when there is no body to skip; it is recognised by the
-// X-Original-URI / X-Original-Method headers its documented config sets.
-bool wantsHeadersOnly(const HttpRequest& request) {
-  return request.findHeader("x-original-uri") || request.findHeader("x-original-method");
-}
-
-// The one way a request is refused: fixed body, no detail about the key.
-void deny(ResponseWriter& response, int status, std::string_view code, bool headersOnly) {
+// Writes a refusal: fixed body, no detail about the key. `retryAfter` (seconds) goes with
+// 429s. nginx auth_request passes only 401 and 403 on (anything else becomes a 500 for
+// every client), so for it other statuses are sent as 403; X-Keyward-Code keeps the truth.
+void writeDenial(ResponseWriter& response, int status, std::string_view code, AnswerStyle style,
+                 std::string_view retryAfter = {}) {
+  if (style == AnswerStyle::AuthRequest && status != 401 && status != 403) status = 403;
   response.status(status);
   if (status == 401) response.header("WWW-Authenticate", "ApiKey realm=\"keyward\"");
+  if (!retryAfter.empty()) response.header("Retry-After", retryAfter);
   response.header("Cache-Control", "no-store");
   response.header("X-Keyward-Code", code);
-  if (headersOnly) return response.finish(kJson, {});
+  if (style != AnswerStyle::Json) return response.finish(kJson, {});
   std::string body = "{\"valid\":false,\"code\":\"";
   body += code;
   body += "\"}";
   response.finish(kJson, body);
+}
+
+// The address a denial is counted against: behind a trusted proxy, the client the proxy
+// appended last to X-Forwarded-For; otherwise the peer.
+AddressKey clientAddressOf(const HttpRequest& request, const ClientInfo& client, bool trustedPeer) {
+  if (trustedPeer) {
+    if (const HeaderField* xff = request.findHeader("x-forwarded-for")) {
+      std::string_view last = xff->value.substr(xff->value.rfind(',') + 1);
+      while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+      if (last.size() < INET6_ADDRSTRLEN) {
+        char text[INET6_ADDRSTRLEN] = {};
+        last.copy(text, last.size());
+        sockaddr_storage parsed{};
+        auto* in6 = reinterpret_cast<sockaddr_in6*>(&parsed);
+        auto* in4 = reinterpret_cast<sockaddr_in*>(&parsed);
+        if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
+          parsed.ss_family = AF_INET;
+          return addressKeyOf(parsed);
+        }
+        if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+          parsed.ss_family = AF_INET6;
+          return addressKeyOf(parsed);
+        }
+      }
+    }
+  }
+  return addressKeyOf(client.address);
 }
 
 void sendJson(ResponseWriter& response, int status, std::string_view body) {
@@ -78,35 +105,27 @@ void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, Re
   if (hasPrefixPath(path, kKeys)) return admin(request, client, response);
   if (path == "/healthz") return sendJson(response, 200, "{\"status\":\"ok\"}");
   if (path == "/readyz") return ready(response);
-  if (path == "/v1/status") return status(response);
-  if (path == "/metrics" && registry_) return metrics(response);
+  if (path == "/v1/status") {
+    const KeySet* keys = keys_.get();
+    if (!keys || allowedToRead(request, client, keys, keys->rules().statusScope, response)) status(response);
+    return;
+  }
+  if (path == "/metrics" && registry_) {
+    const KeySet* keys = keys_.get();
+    if (!keys || allowedToRead(request, client, keys, keys->rules().metricsScope, response)) metrics(response);
+    return;
+  }
   sendJson(response, 404, "{\"error\":\"NOT_FOUND\"}");
 }
 
-ApiHandler::Original ApiHandler::originalOf(const HttpRequest& request, const ClientInfo& client,
-                                            const KeySet* keys) {
-  Original original;
-  // Only a trusted proxy may say what the original request was; from anyone else the
-  // claim is ignored, so a client cannot choose the path a route rule sees.
-  if (!isTrustedProxy(keys, client)) return original;
-  if (request.path.size() > kVerify.size()) {  // Envoy: path_prefix + the original path
-    original.method = request.method;
-    original.uri = request.target.substr(request.target.find(kVerify) + kVerify.size());
-    original.fromProxy = true;
-    return original;
-  }
-  const HeaderField* uri = request.findHeader("x-original-uri");
-  const HeaderField* method = request.findHeader("x-original-method");
-  if (!uri && !method) {
-    uri = request.findHeader("x-forwarded-uri");
-    method = request.findHeader("x-forwarded-method");
-  }
-  if (uri || method) {
-    original.fromProxy = true;
-    if (uri) original.uri = uri->value;
-    if (method) original.method = method->value;
-  }
-  return original;
+bool ApiHandler::allowedToRead(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
+                               std::string_view scope, ResponseWriter& response) {
+  if (scope.empty()) return true;
+  Decision decision = verifyRequest(request, keys, Requirement{{}, scope, {}}, now_);
+  record(decision, request.method, request.path, client);
+  if (decision.allowed) return true;
+  refuse(request, client, keys, decision, AnswerStyle::Json, response);
+  return false;
 }
 
 void ApiHandler::record(const Decision& decision, std::string_view method, std::string_view path,
@@ -137,8 +156,16 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     }
   } counted{counters_, started};
   const KeySet* keys = keys_.get();
-  const bool headersOnly = wantsHeadersOnly(request);
-  const Original original = originalOf(request, client, keys);
+  const AnswerStyle style = answerStyleOf(request);
+  const OriginalRequest original =
+      originalRequestOf(request, kVerify, isTrustedProxy(keys, client),
+                        keys ? keys->rules().originalRequest : OriginalRequestFrom::Auto);
+  if (original.conflicting) {
+    // A client added original-request fields the proxy did not overwrite: refuse rather
+    // than guess which ones the proxy set.
+    counted.code = refuse(request, client, keys, Decision{false, 400, "AMBIGUOUS_ORIGINAL", nullptr}, style, response);
+    return;
+  }
 
   Requirement need;
   QueryParam peer, scope;
@@ -146,37 +173,36 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     // Demands in our own query (?peer=&scope=); Envoy's query belongs to the original.
     peer = queryParam(request.query, "peer");
     scope = queryParam(request.query, "scope");
-    if (!peer.valid || !scope.valid) return deny(response, 400, "BAD_REQUEST", headersOnly);
+    if (!peer.valid || !scope.valid) {
+      counted.code = refuse(request, client, keys, Decision{false, 400, "BAD_REQUEST", nullptr}, style, response);
+      return;
+    }
     need.peer = peer.value;
     need.scope = scope.value;
   }
-  std::string_view originalPath = withoutQuery(original.uri);
-  if (keys && !keys->rules().routes.empty() && !original.uri.empty()) {
-    std::optional<std::string> normalized = normalizePath(originalPath);
-    if (!normalized) {
-      counted.code = refuse(request, client, keys, Decision{false, 403, "INVALID_PATH", nullptr}, headersOnly, response);
-      return;
-    }
-    scratch_ = std::move(*normalized);
-    originalPath = scratch_;
-    // An unknown method matches every rule's method list: the strictest reading.
-    for (const RouteRule& rule : keys->rules().routes) {
-      if (!rule.methods.empty() && !original.method.empty() &&
-          std::find(rule.methods.begin(), rule.methods.end(), original.method) == rule.methods.end()) {
-        continue;
+  // The path recorded in usage is the one asked about, as sent (not the folded form).
+  const std::string_view originalPath = withoutQuery(original.uri);
+  if (keys && !keys->rules().routes.empty()) {
+    if (original.uri.empty()) {
+      // Routes are configured but nobody trusted said which request this is: it may be
+      // any of them, so the key must hold every scope a route demands.
+      need.everyRouteScope = &keys->rules().routeScopes;
+    } else {
+      std::optional<std::string> normalized = normalizePath(originalPath);
+      if (!normalized) {
+        counted.code = refuse(request, client, keys, Decision{false, 403, "INVALID_PATH", nullptr}, style, response);
+        return;
       }
-      if (pathMatches(rule.path, originalPath)) {
-        need.routeScope = rule.scope;
-        break;
-      }
+      scratch_ = std::move(*normalized);
+      if (const RouteRule* rule = findRoute(keys->rules().routes, original.method, scratch_)) need.routeScope = rule->scope;
     }
   }
 
   Decision decision = verifyRequest(request, keys, need, now_);
-  record(decision, original.fromProxy ? original.method : request.method,
-         original.fromProxy ? originalPath : request.path, client);
+  const bool fromProxy = original.family != OriginalFamily::None;
+  record(decision, fromProxy ? original.method : request.method, fromProxy ? originalPath : request.path, client);
   if (!decision.allowed) {
-    counted.code = refuse(request, client, keys, decision, headersOnly, response);
+    counted.code = refuse(request, client, keys, decision, style, response);
     return;
   }
   counted.code = {};
@@ -199,7 +225,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     expires = formatRfc3339(policy.expiresMs);
     response.header("X-Keyward-Expires", expires);
   }
-  if (headersOnly) return response.finish(kJson, {});
+  if (style != AnswerStyle::Json) return response.finish(kJson, {});
   body_.assign("{\"valid\":true,\"key_id\":");
   appendJsonString(body_, key.id);
   body_ += ",\"peer\":";
@@ -219,12 +245,14 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   Decision decision = verifyRequest(request, keys, Requirement{{}, "admin", {}}, now_);
   record(decision, request.method, request.path, client);
   if (!decision.allowed) {
-    refuse(request, client, keys, decision, false, response);
+    refuse(request, client, keys, decision, AnswerStyle::Json, response);
     return;
   }
   if (request.method != "GET" && request.method != "HEAD") {
+    response.status(405);
     response.header("Allow", "GET, HEAD");
-    return sendJson(response, 405, "{\"error\":\"METHOD_NOT_ALLOWED\"}");
+    response.header("Cache-Control", "no-store");
+    return response.finish(kJson, "{\"error\":\"METHOD_NOT_ALLOWED\"}");
   }
   if (request.path == kKeys) {
     KeyPage page = listKeys(*keys, usage_, request.query, now_);
@@ -247,44 +275,22 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   sendJson(response, 200, body_);
 }
 
-std::string_view ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
-                        bool headersOnly, ResponseWriter& response) {
+std::string_view ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
+                                    Decision decision, AnswerStyle style, ResponseWriter& response) {
   if (throttle_) {
-    // Behind a trusted proxy, the client is the address the proxy appended last.
-    AddressKey who = addressKeyOf(client.address);
-    if (isTrustedProxy(keys, client)) {
-      if (const HeaderField* xff = request.findHeader("x-forwarded-for")) {
-        std::string_view last = xff->value.substr(xff->value.rfind(',') + 1);
-        while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
-        std::string text(last);
-        sockaddr_storage parsed{};
-        auto* in6 = reinterpret_cast<sockaddr_in6*>(&parsed);
-        auto* in4 = reinterpret_cast<sockaddr_in*>(&parsed);
-        if (inet_pton(AF_INET, text.c_str(), &in4->sin_addr) == 1) {
-          parsed.ss_family = AF_INET;
-          who = addressKeyOf(parsed);
-        } else if (inet_pton(AF_INET6, text.c_str(), &in6->sin6_addr) == 1) {
-          parsed.ss_family = AF_INET6;
-          who = addressKeyOf(parsed);
-        }
-      }
-    }
+    const AddressKey who = clientAddressOf(request, client, isTrustedProxy(keys, client));
     FailureThrottle::Verdict verdict = throttle_->recordDenial(who, now_);
     if (verdict.throttled) {
       if (verdict.firstThrottled) {
         Log::warn("throttle", "too many denied requests from one client; answering 429 until the window ends",
                   {{"client", client.text()}, {"retry_after", verdict.retryAfterSeconds}});
       }
-      response.status(429);
-      response.header("Retry-After", std::to_string(verdict.retryAfterSeconds));
-      response.header("Cache-Control", "no-store");
-      response.header("X-Keyward-Code", "THROTTLED");
-      response.finish(kJson, headersOnly ? std::string_view() : "{\"valid\":false,\"code\":\"THROTTLED\"}");
+      writeDenial(response, 429, "THROTTLED", style, std::to_string(verdict.retryAfterSeconds));
       return "THROTTLED";
     }
   }
   logDenial(request, client, decision);
-  deny(response, decision.status, decision.code, headersOnly);
+  writeDenial(response, decision.status, decision.code, style);
   return decision.code;
 }
 
@@ -301,9 +307,10 @@ void ApiHandler::metrics(ResponseWriter& response) {
   in.usage = usage_;
   in.throttled = throttle_ ? throttle_->throttledTotal() : 0;
   in.nowMs = now_;
+  std::shared_ptr<const std::string> text = registry_->text(now_, [&] { return renderMetrics(in); });
   response.status(200);
   response.header("Cache-Control", "no-store");
-  response.finish("text/plain; version=0.0.4; charset=utf-8", renderMetrics(in));
+  response.finish("text/plain; version=0.0.4; charset=utf-8", *text);
 }
 
 void ApiHandler::logDenial(const HttpRequest& request, const ClientInfo& client, const Decision& decision) {
@@ -343,6 +350,10 @@ void ApiHandler::status(ResponseWriter& response) {
   ReloadStatus s = reloader_.status();
   std::string body = "{\"version\":";
   appendJsonString(body, KEYWARD_VERSION);
+  // Who answers: lets a client (the rotation tool) check it reached the daemon it means.
+  body += ",\"pid\":" + std::to_string(::getpid());
+  body += ",\"config\":";
+  appendJsonString(body, reloader_.configPath().empty() ? std::string_view("built-in") : reloader_.configPath());
   body += ",\"started\":";
   appendJsonString(body, formatRfc3339(s.startedUnixMs));
   body += ",\"generation\":" + std::to_string(s.generation);

@@ -20,6 +20,25 @@ void VerifyCounters::count(std::string_view code, std::uint64_t nanos) {
   latencySumNs.fetch_add(nanos, std::memory_order_relaxed);
 }
 
+std::shared_ptr<const std::string> MetricsRegistry::text(std::int64_t nowMs, const std::function<std::string()>& render) {
+  std::shared_ptr<const std::string> last = text_.current();
+  const bool stale = !last || nowMs - renderedAtMs_.load(std::memory_order_acquire) >= 1000;
+  if (!stale) return last;
+  if (rendering_.exchange(true, std::memory_order_acq_rel)) {
+    // Another loop is rendering: the previous text will do (or, before the first render
+    // finished, a text of our own).
+    return last ? last : std::make_shared<const std::string>(render());
+  }
+  struct Done {  // released however the render ends
+    std::atomic<bool>& flag;
+    ~Done() { flag.store(false, std::memory_order_release); }
+  } done{rendering_};
+  auto fresh = std::make_shared<const std::string>(render());
+  text_.publish(fresh);
+  renderedAtMs_.store(nowMs, std::memory_order_release);
+  return fresh;
+}
+
 VerifyCounters& MetricsRegistry::addLoop() {
   std::lock_guard<std::mutex> lock(mutex_);
   loops_.push_back(std::make_unique<VerifyCounters>());

@@ -192,9 +192,13 @@ TEST(Lifecycle, DemandsAndRoutesGive403WithTheReason) {
     extra.push_back({"X-API-Key", worker});
     return httpRequest(kw.port(), "GET", target, extra);
   };
-  auto ok = get("/v1/verify?peer=worker&scope=runs%3Aread");
+  auto ok = get("/v1/verify?peer=worker&scope=runs%3Aread", {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}});
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
+  // With routes configured, a request that does not say which request it is might be any:
+  // the key would need every scope a route demands (fail closed, not "skip the routes").
+  EXPECT_EQ(codeOf(get("/v1/verify?peer=worker&scope=runs%3Aread")), "ORIGINAL_UNKNOWN");
+  EXPECT_EQ(codeOf(get("/v1/verify", {{"X-Original-URI", ""}, {"X-Original-Method", "GET"}})), "ORIGINAL_UNKNOWN");
   EXPECT_EQ(ok->header("x-keyward-scopes"), "runs:read");
   EXPECT_EQ(get("/v1/verify?peer=api")->status, 403);
   EXPECT_EQ(codeOf(get("/v1/verify?peer=api")), "WRONG_PEER");

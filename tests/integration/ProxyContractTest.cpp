@@ -14,23 +14,35 @@ namespace {
 const std::string kRoutes = "routes:\n  - { path: '/admin/**', scope: admin }\n";
 
 TEST(ProxyContract, ForwardedHeadersCountOnlyFromTrustedProxies) {
-  std::string worker = newKey();
-  const std::string keys = "keys:\n  - { id: worker-1, peer: worker, env: WORKER }\n";
+  std::string worker = newKey(), admin = newKey();
+  const std::string keys =
+      "keys:\n  - { id: worker-1, peer: worker, env: WORKER, scopes: [runs:read] }\n"
+      "  - { id: admin-1, peer: ops, env: ADMIN, scopes: [admin] }\n";
+  const Env env = {{"WORKER", worker}, {"ADMIN", admin}};
   // Loopback is trusted by default: the rule applies.
-  Keyward trusted(keys + kRoutes, {{"WORKER", worker}});
+  Keyward trusted(keys + kRoutes, env);
   // Only 10.9.9.9 is trusted: the same headers from loopback are ignored.
-  Keyward untrusted(keys + kRoutes + "trusted_proxies: [10.9.9.9/32, 'fd00::/8']\n", {{"WORKER", worker}});
+  Keyward untrusted(keys + kRoutes + "trusted_proxies: [10.9.9.9/32, 'fd00::/8']\n", env);
   ASSERT_TRUE(trusted.daemon().waitUntilServing()) << trusted.output();
   ASSERT_TRUE(untrusted.daemon().waitUntilServing()) << untrusted.output();
-  for (const Headers& claim : {Headers{{"X-Original-URI", "/admin/x"}, {"X-Original-Method", "GET"}},
-                               Headers{{"X-Forwarded-Uri", "/admin/x"}, {"X-Forwarded-Method", "GET"}}}) {
+  for (const Headers& claim : {Headers{{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}},
+                               Headers{{"X-Forwarded-Uri", "/runs/1"}, {"X-Forwarded-Method", "GET"}}}) {
     Headers h = claim;
     h.push_back({"X-API-Key", worker});
-    EXPECT_EQ(trusted.verify(h)->status, 403) << claim[0].first;
-    EXPECT_EQ(untrusted.verify(h)->status, 200) << claim[0].first << ": ignored from an untrusted peer";
+    EXPECT_EQ(trusted.verify(h)->status, 200) << claim[0].first;
+    // Ignored from an untrusted peer: the original is then unknown, and an unknown
+    // original with routes configured needs every route's scope (the audit's fail-open
+    // case answered 200 here for /admin/x claimed as /runs/1).
+    auto refused = untrusted.verify(h);
+    EXPECT_EQ(refused->status, 403) << claim[0].first;
+    EXPECT_EQ(refused->header("x-keyward-code"), "ORIGINAL_UNKNOWN") << claim[0].first;
+    h.back() = {"X-API-Key", admin};
+    EXPECT_EQ(untrusted.verify(h)->status, 200) << claim[0].first << ": a key holding every route scope passes";
   }
   EXPECT_EQ(httpRequest(trusted.port(), "GET", "/v1/verify/admin/x", {{"X-API-Key", worker}})->status, 403);
-  EXPECT_EQ(httpRequest(untrusted.port(), "GET", "/v1/verify/admin/x", {{"X-API-Key", worker}})->status, 200);
+  EXPECT_EQ(httpRequest(trusted.port(), "GET", "/v1/verify/runs/1", {{"X-API-Key", worker}})->status, 200);
+  EXPECT_EQ(httpRequest(untrusted.port(), "GET", "/v1/verify/runs/1", {{"X-API-Key", worker}})->status, 403);
+  EXPECT_TRUE(untrusted.daemon().waitForLog("ORIGINAL_UNKNOWN")) << "the refusal is logged";
 }
 
 TEST(ProxyContract, PositiveAnswersMayBeCachedBrieflyDenialsNever) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "support/TempDir.h"
 
 namespace keyward {
@@ -104,12 +106,60 @@ TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
       {"bad unix socket mode", "listen_unix: { path: /run/k.sock, mode: rw }\n", "listen_unix.mode: must be an octal"},
       {"tls without key", "tls: { listen: ':8443', cert_file: /c.pem }\n", "tls: needs 'listen', 'cert_file' and 'key_file'"},
       {"watch not a boolean", "watch: sometimes\n", "watch: must be true or false"},
+      // Every duration is bounded: a huge one overflowed deadlines and closed every connection.
+      {"header timeout overflows", "limits:\n  header_timeout: 9223372036854775807ms\n", "limits.header_timeout: must be at most 10m"},
+      {"idle timeout too long", "limits:\n  idle_timeout: 400d\n", "limits.idle_timeout: must be at most 1d"},
+      {"shutdown timeout too long", "shutdown_timeout: 2h\n", "shutdown_timeout: must be at most 10m"},
+      {"state interval too long", "state_interval: 2d\n", "state_interval: must be at most 1h"},
+      {"watch debounce too long", "watch_debounce: 1h\n", "watch_debounce: must be at most 1m"},
+      {"throttle window too long", "throttle: { window: 30d }\n", "throttle.window: must be at most 1d"},
+      // Two fields of one name: YAML libraries differ on which wins, so refuse.
+      {"listen twice", "listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", "k.yaml:2: field 'listen' is given twice"},
+      {"nested field twice", "keys:\n  - id: a\n    env: A\n    id: b\n", "k.yaml:4: field 'id' is given twice"},
+      // listen is checked here rather than failing later at start with a wrong hint.
+      {"listen without host", "listen: 8421\n", "listen: must be host:port"},
+      {"listen port too big", "listen: 127.0.0.1:99999\n", "listen: must be host:port with a port from 0 to 65535"},
+      {"tls listen bad port", "tls: { listen: 'x:y', cert_file: /c, key_file: /k }\n", "tls.listen: must be host:port"},
+      {"bad original_request", "original_request: nginx\n", "original_request: must be auto, x-original"},
+      {"methods and except_methods", "routes:\n  - { path: /a, scope: s, methods: [GET], except_methods: [HEAD] }\n",
+       "give either 'methods' or 'except_methods'"},
+      {"route with ;params", "routes:\n  - { path: '/a;x', scope: s }\n", "routes[0].path: must start with '/'"},
+      {"credentials dir unset", "keys:\n  - { id: a, file: '${CREDENTIALS_DIRECTORY}/k' }\n",
+       "keys[0].file: uses ${CREDENTIALS_DIRECTORY}, which is not set"},
   };
   for (const BadConfig& c : cases) {
     ConfigResult r = parseConfigText(c.yaml, "k.yaml");
     EXPECT_FALSE(r.config) << c.why;
     EXPECT_NE(allErrors(r).find(c.expected), std::string::npos) << c.why << "\n got: " << allErrors(r);
   }
+}
+
+TEST(ConfigLoader, ReadsTheProxyAndEndpointSettings) {
+  ConfigResult r = parseConfigText(
+      "original_request: x-forwarded\nmetrics_scope: ops\nstatus_scope: ops\n"
+      "limits: { write_timeout: 3s, max_connections: 100, max_connections_per_client: 7 }\n"
+      "routes:\n  - { path: /Admin/**, scope: admin, except_methods: [get, HEAD] }\n",
+      "k.yaml");
+  ASSERT_TRUE(r.config) << allErrors(r);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.originalRequest, OriginalRequestFrom::XForwarded);
+  EXPECT_EQ(c.metricsScope, "ops");
+  EXPECT_EQ(c.statusScope, "ops");
+  EXPECT_EQ(c.limits.writeTimeout, Millis(3000));
+  EXPECT_EQ(c.limits.connectionsPerClient(), 7u);
+  ASSERT_EQ(c.routes.size(), 1u);
+  EXPECT_EQ(c.routes[0].path, "/admin/**");  // folded: matching is case-insensitive
+  EXPECT_EQ(c.routes[0].exceptMethods, (std::vector<std::string>{"GET", "HEAD"}));
+  // Default share: a quarter of max_connections.
+  EXPECT_EQ(parseConfigText("limits: { max_connections: 100 }\n", "k.yaml").config->limits.connectionsPerClient(), 25u);
+}
+
+TEST(ConfigLoader, ExpandsTheCredentialsDirectory) {
+  setenv("CREDENTIALS_DIRECTORY", "/run/credentials/keyward.service", 1);
+  ConfigResult r = parseConfigText("keys:\n  - { id: a, file: '${CREDENTIALS_DIRECTORY}/api-key' }\n", "k.yaml");
+  unsetenv("CREDENTIALS_DIRECTORY");
+  ASSERT_TRUE(r.config) << allErrors(r);
+  EXPECT_EQ(r.config->keys[0].ref, "/run/credentials/keyward.service/api-key");
 }
 
 TEST(ConfigLoader, ReadsKeyLifecycleFieldsAndRoutes) {

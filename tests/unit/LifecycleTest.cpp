@@ -150,9 +150,9 @@ TEST(Routes, PatternsMatchSegmentsAndTails) {
   EXPECT_TRUE(pathMatches("/admin", "/admin/"));
   EXPECT_FALSE(pathMatches("/admin", "/administrator"));
 
-  std::vector<RouteRule> routes = {{{"GET"}, "/runs/**", "runs:read", 1},
-                                   {{"POST", "PUT"}, "/runs/**", "runs:write", 2},
-                                   {{}, "/admin/**", "admin", 3}};
+  std::vector<RouteRule> routes = {{{"GET"}, {}, "/runs/**", "runs:read", 1},
+                                   {{"POST", "PUT"}, {}, "/runs/**", "runs:write", 2},
+                                   {{}, {}, "/admin/**", "admin", 3}};
   EXPECT_EQ(findRoute(routes, "GET", "/runs/1")->scope, "runs:read");
   EXPECT_EQ(findRoute(routes, "PUT", "/runs/1")->scope, "runs:write");
   EXPECT_EQ(findRoute(routes, "DELETE", "/admin/x")->scope, "admin");
