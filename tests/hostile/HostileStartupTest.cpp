@@ -427,6 +427,50 @@ TEST(HostileStartup, EnvKeysLeaveTheProcessEnvironmentAndReloadsStillWork) {
   expectNoKeyIn(environOf(kw.daemon().pid()), {key, second});
 }
 
+TEST(HostileStartup, TheDaemonIsNotDumpable) {
+  // A dumpable process's /proc/PID files belong to its user; a non-dumpable one's to root,
+  // so that user cannot read its memory, environment or core. Run keyward as nobody to see it.
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to start keyward as another user";
+  std::string key = newKey();
+  TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  const std::string config = dir.write("keyward.yaml", "watch: false\nkeys:\n  - { id: a, env: K }\n", 0644);
+  const std::string outPath = dir.file("stdout");
+  int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(out, 0);
+  ASSERT_EQ(::fchown(out, 65534, 65534), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out, 1);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 2);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) _exit(126);
+    std::string envK = "K=" + key;
+    char* envp[] = {envK.data(), nullptr};
+    const char* argv[] = {KEYWARD_BIN, "--config", config.c_str(), "--listen", "127.0.0.1:0", nullptr};
+    ::execve(KEYWARD_BIN, const_cast<char**>(argv), envp);
+    _exit(127);
+  }
+  ::close(out);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (readFile(outPath).find("\"event\":\"started\"") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  struct stat st;
+  const int statted = ::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &st);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_NE(readFile(outPath).find("\"event\":\"started\""), std::string::npos) << readFile(outPath);
+  ASSERT_EQ(statted, 0);
+  EXPECT_EQ(st.st_uid, 0u) << "/proc/PID belongs to the daemon's user: the process is dumpable";
+}
+
 TEST(HostileStartup, AsRootKeyFilesOtherUsersControlAreRefused) {
   if (::geteuid() != 0) GTEST_SKIP() << "the owner checks apply when keyward runs as root";
   std::string good = newKey();
