@@ -163,6 +163,7 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
 }
 
 void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& configPath) {
+  const bool dirShown = !printablePath(decl.path).empty();
   const std::string source = pathSource("key directory", decl.path, configPath, decl.line, "key_dirs: path");
   const auto policy = std::make_shared<const KeyPolicy>(decl.policy);
   DIR* dir = ::opendir(decl.path.c_str());
@@ -198,7 +199,7 @@ void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& conf
     }
     // Names in the directory are valid key ids (checked above), so only the directory's
     // own path decides whether the file's path may be shown.
-    const std::string origin = source.rfind("key directory ", 0) == 0 ? "file " + path : source + " file " + name;
+    const std::string origin = dirShown ? "file " + path : source + " file " + name;
     acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, policy, out.addOrigin(origin), 0,
                   [&] { return source; }, out);
   }

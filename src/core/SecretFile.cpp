@@ -99,9 +99,10 @@ std::string readWhole(const Opened& opened, char* buffer, std::size_t capacity, 
   return {};
 }
 
-// Under a root daemon, whoever owns the file or may write its directory decides the key.
+// Under a root daemon (only then is this called), whoever owns the file or may write its
+// directory decides the key.
 std::string ownerProblem(const std::string& path, const struct stat& st) {
-  if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+  if (st.st_uid != 0) {
     return "is owned by uid " + std::to_string(st.st_uid) +
            ", not root, while keyward runs as root; chown root it, or set check_permissions: false for this source";
   }
@@ -114,7 +115,7 @@ std::string ownerProblem(const std::string& path, const struct stat& st) {
     return "is in a directory writable by group or others without the sticky bit (mode " + modeText(dir.st_mode) +
            "), so another user could replace it; chmod go-w the directory";
   }
-  if (dir.st_uid != 0 && dir.st_uid != ::geteuid()) {
+  if (dir.st_uid != 0) {
     return "is in a directory owned by uid " + std::to_string(dir.st_uid) +
            ", not root, while keyward runs as root; that user could replace it";
   }

@@ -15,16 +15,17 @@ using namespace std::chrono_literals;
 
 TEST(ReloadThread, ARequestNeverWaitsAndABurstIsMerged) {
   std::atomic<int> runs{0};
-  std::atomic<bool> release{false};
+  std::atomic<bool> started{false}, release{false};
   std::string lastTrigger;
   ReloadThread thread([&](const std::string& trigger) {
+    started = true;
     while (!release) std::this_thread::sleep_for(1ms);
     lastTrigger = trigger;
     ++runs;
   });
   const auto start = std::chrono::steady_clock::now();
   thread.request("signal");
-  std::this_thread::sleep_for(20ms);  // the first run is now in progress (stuck)
+  while (!started) std::this_thread::sleep_for(1ms);  // the first run is now in progress (stuck)
   for (int i = 0; i < 50; ++i) thread.request(i == 49 ? "watch" : "signal");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms) << "request() waited for the run";
   EXPECT_TRUE(thread.busy());
@@ -37,18 +38,20 @@ TEST(ReloadThread, ARequestNeverWaitsAndABurstIsMerged) {
 }
 
 TEST(ReloadThread, StopGivesUpOnAStuckRun) {
+  auto started = std::make_shared<std::atomic<bool>>(false);
   auto stuck = std::make_shared<std::atomic<bool>>(true);
-  auto* thread = new ReloadThread([stuck](const std::string&) {
+  // Never deleted: after a failed stop() the detached thread may still touch it, and the
+  // daemon ends the process at that point rather than destroy anything.
+  auto* thread = new ReloadThread([started, stuck](const std::string&) {
+    *started = true;
     while (*stuck) std::this_thread::sleep_for(1ms);
   });
   thread->request("signal");
-  std::this_thread::sleep_for(20ms);
+  while (!*started) std::this_thread::sleep_for(1ms);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(thread->stop(100ms));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
-  *stuck = false;
-  std::this_thread::sleep_for(20ms);  // the detached thread finishes; then it is safe to free
-  delete thread;
+  *stuck = false;  // let the detached thread end
 }
 
 }  // namespace
