@@ -33,7 +33,8 @@ struct LoopCounters {
 class EventLoop {
  public:
   EventLoop(const std::vector<int>& listenFds, const HttpServer::Options& options,
-            std::unique_ptr<RequestHandler> handler, std::atomic<std::uint64_t>& activeConnections);
+            std::unique_ptr<RequestHandler> handler, std::atomic<std::uint64_t>& activeConnections,
+            ClientSlots& clientSlots);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -71,6 +72,7 @@ class EventLoop {
   HttpServer::Options options_;
   std::unique_ptr<RequestHandler> handler_;
   std::atomic<std::uint64_t>& activeConnections_;
+  ClientSlots& clientSlots_;
   HttpParser parser_;
 
   int epollFd_ = -1;
@@ -88,7 +90,7 @@ class EventLoop {
 
   DeadlineList awaitingHead_;  // new connections and partly received requests
   DeadlineList idle_;          // keep-alive connections between requests
-  DeadlineList writing_;       // responses the client is slow to take
+  DeadlineList writing_;       // answers the client has not taken yet (a total deadline)
   DeadlineList lingering_;     // closing: write side shut, draining input
 
   std::vector<std::unique_ptr<Connection>> pool_;

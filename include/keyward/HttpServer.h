@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "keyward/ClientSlots.h"
 #include "keyward/Config.h"
 #include "keyward/HttpRequest.h"
 #include "keyward/ResponseWriter.h"
@@ -47,7 +48,7 @@ using HandlerFactory = std::function<std::unique_ptr<RequestHandler>(unsigned lo
 // Totals over all loops; each counter is written by one loop thread and read by anyone.
 struct ServerStats {
   std::uint64_t connectionsAccepted = 0;
-  std::uint64_t connectionsRefused = 0;   // over max_connections
+  std::uint64_t connectionsRefused = 0;   // over max_connections or the client's share
   std::uint64_t connectionsActive = 0;
   std::uint64_t requests = 0;
   std::uint64_t badRequests = 0;          // refused by the parser (4xx/5xx, connection closed)
@@ -88,6 +89,7 @@ class HttpServer {
   Options options_;
   HandlerFactory factory_;
   std::atomic<std::uint64_t> activeConnections_{0};
+  std::unique_ptr<ClientSlots> clientSlots_;  // per-address share of max_connections
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<std::thread> threads_;
 };

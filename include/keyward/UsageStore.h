@@ -2,7 +2,9 @@
 // What keyward remembers about keys between requests and across restarts: per-key usage
 // (last used, allowed/denied counts, a bounded ring of recent calls) and the list of revoked
 // key digests. Kept by key id, created on a key's first use, so 100,000 configured keys that
-// are never presented cost nothing here. Saved as one JSON file under `state_dir`.
+// are never presented cost nothing here. Saved under `state_dir` as two JSON files:
+// revoked.json (the revocations, which must never be lost) and state.json (usage, which may
+// be, and is moved aside when unreadable).
 //
 // Thread-safe. The hot path touches only one KeyUsage: relaxed atomic counters and a short
 // per-key lock around the ring.
@@ -87,15 +89,27 @@ class UsageStore {
   // True if anything changed since the last save (or load).
   bool dirty() const;
 
-  std::string toJson() const;
-  // Restores from JSON saved by toJson(). On error returns false with `problem` and leaves
-  // the store as it was.
+  // state.json's content: usage only (version 2). Always valid UTF-8 JSON.
+  std::string usageJson() const;
+  // revoked.json's content.
+  std::string revocationsJson() const;
+  // Restores usage from JSON saved by usageJson() (or a version 1 file, whose revocations
+  // are added). On error returns false with `problem` and leaves the store as it was.
+  // Call before serving: it replaces the KeyUsage objects, so earlier references die.
   bool loadJson(std::string_view json, std::string& problem);
+  // Adds the revocations of a revoked.json text; false with `problem` if it is not one.
+  bool loadRevocationsJson(std::string_view json, std::string& problem);
 
-  // The state file in `dir` (state.json): load() tolerates a missing file (true, nothing
-  // loaded) and reports a corrupt one; save() writes atomically with mode 0600.
-  static std::string statePath(const std::string& dir);
-  bool load(const std::string& dir, std::string& problem);
+  static std::string statePath(const std::string& dir);        // state.json
+  static std::string revocationsPath(const std::string& dir);  // revoked.json
+  struct LoadOutcome {
+    bool revocationFileFound = false;
+    std::string revocationsProblem;  // set: revoked.json exists but cannot be used
+    std::string usageProblem;        // set: state.json exists but cannot be used
+  };
+  // Loads both files of `dir`; missing files are a first start.
+  LoadOutcome load(const std::string& dir);
+  // Writes what changed, atomically with mode 0600: revoked.json first, then state.json.
   bool save(const std::string& dir, std::string& problem);
 
  private:
@@ -103,10 +117,12 @@ class UsageStore {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::unique_ptr<KeyUsage>> usage_;
   std::vector<RevokedKey> revoked_;
-  // Calls counted plus revocations: compared with the figure at the last save, it tells
-  // whether there is anything new to write, without a shared counter on the hot path.
+  // Calls counted: compared with the figure at the last save, it tells whether there is
+  // anything new to write, without a shared counter on the hot path.
   std::uint64_t changeCount() const;
-  mutable std::uint64_t savedChangeCount_ = 0;
+  std::uint64_t savedChangeCount_ = 0;
+  std::size_t savedRevocations_ = 0;
+  bool revocationFileWritten_ = false;
 };
 
 }  // namespace keyward

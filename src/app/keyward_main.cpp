@@ -209,7 +209,10 @@ class KeywardApp : public Poco::Util::Application {
     const StateSettings state = stateSettingsOf(path);
     UsageStore usage(state.recentCalls);
     StateKeeper keeper(usage, state.dir, state.interval);
-    keeper.open();
+    if (!keeper.open()) {
+      std::cerr << "keyward: not starting: " << keeper.problem() << "\n";
+      return kExitConfig;
+    }
     Reloader reloader(path.value_or(""), processEnvironment(), &usage);
     return serve(reloader, usage, keeper);
   }

@@ -16,10 +16,15 @@
 namespace keyward {
 namespace {
 
+// Copies what fits, never cutting a UTF-8 character in two (a half character made the
+// state file invalid JSON once, and took the revocations with it).
 template <std::size_t N>
 void copyCut(std::array<char, N>& to, std::string_view from) {
-  const std::size_t n = std::min(from.size(), N - 1);
-  std::memcpy(to.data(), from.data(), n);
+  std::size_t n = std::min(from.size(), N - 1);
+  if (n < from.size()) {
+    while (n > 0 && (static_cast<unsigned char>(from[n]) & 0xC0) == 0x80) --n;  // n starts a character
+  }
+  if (n > 0) std::memcpy(to.data(), from.data(), n);
   to[n] = '\0';
 }
 
@@ -97,19 +102,35 @@ std::size_t UsageStore::addRevocations(const std::vector<RevokedKey>& revoked) {
 }
 
 std::uint64_t UsageStore::changeCount() const {
-  std::uint64_t total = revoked_.size();
+  std::uint64_t total = 0;
   for (const auto& [id, usage] : usage_) total += usage->allowed() + usage->denied();
   return total;
 }
 
 bool UsageStore::dirty() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return changeCount() != savedChangeCount_;
+  return changeCount() != savedChangeCount_ || revoked_.size() != savedRevocations_;
 }
 
-std::string UsageStore::toJson() const {
+std::string UsageStore::revocationsJson() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::string out = "{\"version\":1,\"saved\":";
+  std::string out = "{\"version\":1,\"revoked\":[";
+  for (std::size_t i = 0; i < revoked_.size(); ++i) {
+    const RevokedKey& r = revoked_[i];
+    if (i) out += ',';
+    out += "\n{\"sha256\":\"" + toHex(r.digest) + "\",\"id\":";
+    appendJsonString(out, r.id);
+    out += ",\"reason\":";
+    appendJsonString(out, r.reason);
+    out += ",\"time\":" + std::to_string(r.revokedMs) + "}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string UsageStore::usageJson() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string out = "{\"version\":2,\"saved\":";
   appendJsonString(out, formatRfc3339(unixMillisNow()));
   out += ",\"keys\":{";
   bool first = true;
@@ -134,18 +155,47 @@ std::string UsageStore::toJson() const {
     }
     out += "]}";
   }
-  out += "},\"revoked\":[";
-  for (std::size_t i = 0; i < revoked_.size(); ++i) {
-    const RevokedKey& r = revoked_[i];
-    if (i) out += ',';
-    out += "{\"sha256\":\"" + toHex(r.digest) + "\",\"id\":";
-    appendJsonString(out, r.id);
-    out += ",\"reason\":";
-    appendJsonString(out, r.reason);
-    out += ",\"time\":" + std::to_string(r.revokedMs) + "}";
-  }
-  out += "]}\n";
+  out += "}}\n";
   return out;
+}
+
+namespace {
+
+// The "revoked" array of revoked.json (and of version 1 state files, which kept it there).
+std::vector<RevokedKey> readRevocations(const Poco::JSON::Array::Ptr& list) {
+  std::vector<RevokedKey> revoked;
+  for (std::size_t i = 0; list && i < list->size(); ++i) {
+    Poco::JSON::Object::Ptr r = list->getObject(static_cast<unsigned>(i));
+    if (!r) throw std::runtime_error("a revocation is not an object");
+    auto digest = digestFromHex(r->getValue<std::string>("sha256"));
+    if (!digest) throw std::runtime_error("a revocation has no valid sha256");
+    revoked.push_back({*digest, r->getValue<std::string>("id"), r->getValue<std::string>("reason"),
+                       r->getValue<std::int64_t>("time")});
+  }
+  return revoked;
+}
+
+}  // namespace
+
+bool UsageStore::loadRevocationsJson(std::string_view json, std::string& problem) {
+  std::vector<RevokedKey> revoked;
+  try {
+    Poco::JSON::Parser parser;
+    Poco::JSON::Object::Ptr top = parser.parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
+    if (!top || top->getValue<int>("version") != 1) throw std::runtime_error("not a version 1 revocation file");
+    if (!top->has("revoked")) throw std::runtime_error("no 'revoked' list");
+    revoked = readRevocations(top->getArray("revoked"));
+  } catch (const Poco::Exception& e) {
+    problem = e.displayText();
+    return false;
+  } catch (const std::exception& e) {
+    problem = e.what();
+    return false;
+  }
+  addRevocations(revoked);
+  std::lock_guard<std::mutex> lock(mutex_);
+  savedRevocations_ = revoked_.size();
+  return true;
 }
 
 bool UsageStore::loadJson(std::string_view json, std::string& problem) {
@@ -155,7 +205,8 @@ bool UsageStore::loadJson(std::string_view json, std::string& problem) {
     Poco::JSON::Parser parser;
     Poco::Dynamic::Var root = parser.parse(std::string(json));
     Poco::JSON::Object::Ptr top = root.extract<Poco::JSON::Object::Ptr>();
-    if (!top || top->getValue<int>("version") != 1) throw std::runtime_error("not a version 1 state file");
+    const int version = top ? top->getValue<int>("version") : 0;
+    if (version != 1 && version != 2) throw std::runtime_error("not a version 1 or 2 state file");
     Poco::JSON::Object::Ptr keys = top->getObject("keys");
     if (!keys) throw std::runtime_error("no 'keys' object");
     for (const auto& [id, value] : *keys) {
@@ -182,16 +233,8 @@ bool UsageStore::loadJson(std::string_view json, std::string& problem) {
       }
       usage.emplace(id, std::move(u));
     }
-    if (Poco::JSON::Array::Ptr list = top->getArray("revoked")) {
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Poco::JSON::Object::Ptr r = list->getObject(static_cast<unsigned>(i));
-        if (!r) throw std::runtime_error("a revocation is not an object");
-        auto digest = digestFromHex(r->getValue<std::string>("sha256"));
-        if (!digest) throw std::runtime_error("a revocation has no valid sha256");
-        revoked.push_back({*digest, r->getValue<std::string>("id"), r->getValue<std::string>("reason"),
-                           r->getValue<std::int64_t>("time")});
-      }
-    }
+    // Version 1 files kept the revocations here too: they are kept, never dropped.
+    if (version == 1 && top->has("revoked")) revoked = readRevocations(top->getArray("revoked"));
   } catch (const Poco::Exception& e) {
     problem = e.displayText();
     return false;
@@ -199,46 +242,92 @@ bool UsageStore::loadJson(std::string_view json, std::string& problem) {
     problem = e.what();
     return false;
   }
+  addRevocations(revoked);
   std::lock_guard<std::mutex> lock(mutex_);
   usage_ = std::move(usage);
-  revoked_ = std::move(revoked);
   savedChangeCount_ = changeCount();
   return true;
 }
 
 std::string UsageStore::statePath(const std::string& dir) { return dir + "/state.json"; }
+std::string UsageStore::revocationsPath(const std::string& dir) { return dir + "/revoked.json"; }
 
-bool UsageStore::load(const std::string& dir, std::string& problem) {
-  const std::string path = statePath(dir);
+namespace {
+
+enum class ReadFile { Ok, Missing, Failed };
+
+ReadFile readStateFile(const std::string& path, std::string& content, std::string& problem) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (errno == ENOENT) return true;
+    if (errno == ENOENT) return ReadFile::Missing;
     problem = path + ": cannot open: " + std::strerror(errno);
-    return false;
+    return ReadFile::Failed;
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (content.str().size() > kMaxStateBytes) {
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    problem = path + ": cannot read";
+    return ReadFile::Failed;
+  }
+  content = text.str();
+  if (content.size() > kMaxStateBytes) {
     problem = path + ": larger than 256 MiB";
-    return false;
+    return ReadFile::Failed;
   }
-  if (!loadJson(content.str(), problem)) {
-    problem = path + ": " + problem;
-    return false;
+  return ReadFile::Ok;
+}
+
+}  // namespace
+
+UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
+  LoadOutcome outcome;
+  std::string content;
+  const std::string revokedPath = revocationsPath(dir);
+  switch (readStateFile(revokedPath, content, outcome.revocationsProblem)) {
+    case ReadFile::Ok:
+      outcome.revocationFileFound = true;
+      if (!loadRevocationsJson(content, outcome.revocationsProblem)) {
+        outcome.revocationsProblem = revokedPath + ": " + outcome.revocationsProblem;
+      }
+      break;
+    case ReadFile::Missing: break;
+    case ReadFile::Failed: break;
   }
-  return true;
+  const std::string usagePath = statePath(dir);
+  switch (readStateFile(usagePath, content, outcome.usageProblem)) {
+    case ReadFile::Ok:
+      if (!loadJson(content, outcome.usageProblem)) outcome.usageProblem = usagePath + ": " + outcome.usageProblem;
+      break;
+    case ReadFile::Missing: break;
+    case ReadFile::Failed: break;
+  }
+  return outcome;
 }
 
 bool UsageStore::save(const std::string& dir, std::string& problem) {
   std::uint64_t count;
+  std::size_t revocations;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     count = changeCount();
+    revocations = revoked_.size();
   }
-  AtomicWriteResult written = writeFileAtomically(statePath(dir), toJson(), 0600, true);
+  // Revocations first, in their own file: a problem with usage can never take them along.
+  if (revocations != savedRevocations_ || !revocationFileWritten_) {
+    AtomicWriteResult written = writeFileAtomically(revocationsPath(dir), revocationsJson(), 0600, true);
+    if (!written.ok) {
+      problem = written.problem;
+      return false;  // still dirty: the next tick tries again
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    savedRevocations_ = revocations;
+    revocationFileWritten_ = true;
+  }
+  if (count == savedChangeCount_) return true;
+  AtomicWriteResult written = writeFileAtomically(statePath(dir), usageJson(), 0600, true);
   if (!written.ok) {
     problem = written.problem;
-    return false;  // still dirty: the next tick tries again
+    return false;
   }
   std::lock_guard<std::mutex> lock(mutex_);
   savedChangeCount_ = count;

@@ -25,6 +25,8 @@ struct Connection {
   bool tlsWantsWrite = false;      // OpenSSL needs the socket writable to go on reading
   bool lingering = false;
   bool closeAfterWrite = false;
+  bool inputPaused = false;        // `in` holds requests not handled yet (a batch was full)
+  std::uint32_t clientSlot = ClientSlots::kUnlimited;
   std::uint32_t interest = 0;
   std::string in;                 // bytes of a request head not complete yet
   std::size_t scanned = 0;        // how far the parser already looked into `in`
@@ -43,7 +45,14 @@ struct Connection {
 namespace {
 
 constexpr std::size_t kReadBufferSize = 65536;
+// One read takes at most this much: with the bounds below, what one connection can make the
+// server hold is a few tens of KiB however much it pipelines.
+constexpr std::size_t kMaxReadSize = 16384;
 constexpr std::size_t kConnectionReadChunk = 4096;
+// Work done for one connection before others get their turn, and the most output it may
+// have waiting: past either, its remaining requests wait until the client has read.
+constexpr std::size_t kMaxRequestsPerBatch = 64;
+constexpr std::size_t kMaxBatchOutput = 32768;
 constexpr int kMaxEvents = 256;
 constexpr int kAcceptBatch = 32;
 constexpr std::int64_t kLingerMs = 2000;
@@ -126,16 +135,17 @@ std::string ClientInfo::text() const {
 
 EventLoop::EventLoop(const std::vector<int>& listenFds, const HttpServer::Options& options,
                      std::unique_ptr<RequestHandler> handler,
-                     std::atomic<std::uint64_t>& activeConnections)
+                     std::atomic<std::uint64_t>& activeConnections, ClientSlots& clientSlots)
     : listenFds_(listenFds),
       options_(options),
       handler_(std::move(handler)),
       activeConnections_(activeConnections),
+      clientSlots_(clientSlots),
       parser_(options.limits),
       readBuffer_(new char[kReadBufferSize]) {
   awaitingHead_.timeoutMs = options.limits.headerTimeout.count();
   idle_.timeoutMs = options.limits.idleTimeout.count();
-  writing_.timeoutMs = options.limits.idleTimeout.count();
+  writing_.timeoutMs = options.limits.writeTimeout.count();
   lingering_.timeoutMs = kLingerMs;
 
   epollFd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -276,7 +286,9 @@ void EventLoop::acceptConnections(int listenFd) {
       }
       return;
     }
-    if (activeConnections_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.maxConnections) {
+    const std::uint32_t slot = clientSlots_.slotOf(client.address);
+    const bool overloaded = activeConnections_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.maxConnections;
+    if (overloaded || !clientSlots_.tryTake(slot)) {
       activeConnections_.fetch_sub(1, std::memory_order_relaxed);
       // (A TLS client would not understand a plain-text 503: it is just closed.)
       if (!tls) [[maybe_unused]] ssize_t w = ::send(fd, kOverloaded, sizeof kOverloaded - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -294,11 +306,13 @@ void EventLoop::acceptConnections(int listenFd) {
       if (!ssl) {
         ::close(fd);
         activeConnections_.fetch_sub(1, std::memory_order_relaxed);
+        clientSlots_.release(slot);
         continue;
       }
     }
     Connection* c = allocate();
     c->fd = fd;
+    c->clientSlot = slot;
     c->ssl = ssl;
     c->tlsWantsWrite = false;
     c->client = client;
@@ -328,6 +342,7 @@ void EventLoop::onReadable(Connection* c) {
     target = c->in.data() + kept;
     capacity = kConnectionReadChunk;
   }
+  capacity = std::min(capacity, kMaxReadSize);
   ssize_t n = transportRecv(c, target, capacity);
   if (n <= 0) {
     if (kept > 0) c->in.resize(kept);
@@ -351,8 +366,16 @@ void EventLoop::onReadable(Connection* c) {
 void EventLoop::processInput(Connection* c, const char* data, std::size_t size, bool inConnectionBuffer) {
   out_.clear();
   std::size_t offset = 0;
+  std::size_t handled = 0;
   bool completed = false;
+  c->inputPaused = false;
   while (offset < size && !c->closeAfterWrite) {
+    if (handled == kMaxRequestsPerBatch || out_.size() >= kMaxBatchOutput) {
+      // The rest waits until the client has taken these answers: a pipelined flood costs
+      // one batch of work and memory at a time, and other connections get their turn.
+      c->inputPaused = true;
+      break;
+    }
     if (c->bodyToDiscard > 0) {
       std::size_t take = std::min(c->bodyToDiscard, size - offset);
       offset += take;
@@ -370,6 +393,7 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
     }
     offset += parsed.headBytes;
     completed = true;
+    ++handled;
     if (request_.contentLength > 0) {
       std::size_t available = std::min(request_.contentLength, size - offset);
       offset += available;
@@ -444,14 +468,26 @@ void EventLoop::flush(Connection* c, bool completedRequest) {
     if (static_cast<std::size_t>(n) < out_.size()) {
       c->out.assign(out_.data() + n, out_.size() - static_cast<std::size_t>(n));
       c->outSent = 0;
-      setInterest(c, EPOLLOUT);  // stop reading until the client takes its responses
-      append(writing_, c);
+      if (c->interest != EPOLLOUT) setInterest(c, EPOLLOUT);  // stop reading until the client takes its responses
+      // The write deadline is a total for this batch: a client taking a few bytes now and
+      // then does not renew it.
+      if (c->list != &writing_) append(writing_, c);
       return;
     }
   }
   if (c->closeAfterWrite) {
     finishConnection(c);
-  } else if (!c->in.empty() || c->bodyToDiscard > 0) {
+    return;
+  }
+  if (c->inputPaused) {
+    // Everything sent, requests still waiting: come back when the socket is writable (at
+    // once, normally), after the other ready connections.
+    if (c->interest != EPOLLOUT) setInterest(c, EPOLLOUT);
+    if (c->list != &writing_) append(writing_, c);
+    return;
+  }
+  if (c->interest != EPOLLIN) setInterest(c, EPOLLIN);
+  if (!c->in.empty() || c->bodyToDiscard > 0) {
     // A request head (or body) is arriving: its deadline runs from its first byte, and is
     // not renewed by more bytes of the same request.
     if (completedRequest || c->list != &awaitingHead_) append(awaitingHead_, c);
@@ -461,24 +497,29 @@ void EventLoop::flush(Connection* c, bool completedRequest) {
 }
 
 void EventLoop::onWritable(Connection* c) {
-  ssize_t n = transportSend(c, c->out.data() + c->outSent, c->out.size() - c->outSent);
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EINTR) close(c);
-    return;
-  }
-  c->outSent += static_cast<std::size_t>(n);
   if (c->outSent < c->out.size()) {
-    append(writing_, c);  // progress renews the write deadline
-    return;
+    ssize_t n = transportSend(c, c->out.data() + c->outSent, c->out.size() - c->outSent);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) close(c);
+      return;
+    }
+    c->outSent += static_cast<std::size_t>(n);
+    if (c->outSent < c->out.size()) return;  // progress does not renew the deadline
+    if (c->out.capacity() > kKeepBufferCapacity) {
+      std::string().swap(c->out);
+    } else {
+      c->out.clear();
+    }
+    c->outSent = 0;
   }
-  if (c->out.capacity() > kKeepBufferCapacity) {
-    std::string().swap(c->out);
-  } else {
-    c->out.clear();
-  }
-  c->outSent = 0;
   if (c->closeAfterWrite) {
     finishConnection(c);
+    return;
+  }
+  if (c->inputPaused) {
+    // The client took its answers: the next batch of its requests, with a fresh deadline.
+    unlink(c);
+    processInput(c, c->in.data(), c->in.size(), true);
     return;
   }
   setInterest(c, EPOLLIN);
@@ -542,6 +583,8 @@ void EventLoop::close(Connection* c) {
   c->fd = -1;
   --connectionCount_;
   activeConnections_.fetch_sub(1, std::memory_order_relaxed);
+  clientSlots_.release(c->clientSlot);
+  c->clientSlot = ClientSlots::kUnlimited;
   release(c);
 }
 
@@ -581,6 +624,7 @@ Connection* EventLoop::allocate() {
 void EventLoop::release(Connection* c) {
   c->lingering = false;
   c->closeAfterWrite = false;
+  c->inputPaused = false;
   c->interest = 0;
   if (c->in.capacity() > kKeepBufferCapacity) std::string().swap(c->in);
   if (c->out.capacity() > kKeepBufferCapacity) std::string().swap(c->out);

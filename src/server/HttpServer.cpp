@@ -9,7 +9,10 @@
 namespace keyward {
 
 HttpServer::HttpServer(std::vector<int> listenFds, Options options, HandlerFactory factory)
-    : listenFds_(std::move(listenFds)), options_(options), factory_(std::move(factory)) {
+    : listenFds_(std::move(listenFds)),
+      options_(options),
+      factory_(std::move(factory)),
+      clientSlots_(std::make_unique<ClientSlots>(options_.limits.connectionsPerClient())) {
   if (options_.workers == 0) options_.workers = 1;
 }
 
@@ -23,7 +26,7 @@ void HttpServer::start() {
     }
   }
   for (unsigned i = 0; i < options_.workers; ++i) {
-    loops_.push_back(std::make_unique<EventLoop>(listenFds_, options_, factory_(i), activeConnections_));
+    loops_.push_back(std::make_unique<EventLoop>(listenFds_, options_, factory_(i), activeConnections_, *clientSlots_));
   }
   for (auto& loop : loops_) {
     threads_.emplace_back([l = loop.get()] { l->run(); });

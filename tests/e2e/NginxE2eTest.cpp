@@ -222,16 +222,22 @@ TEST(NginxE2e, RotationUnderARequestLoopThroughNginxFailsNoRequest) {
   Stack s;
   std::atomic<bool> stop{false};
   std::atomic<int> ok{0}, failed{0};
+  std::mutex failureMutex;
+  std::string failures;
   std::thread worker([&] {
     // The worker re-reads its key file on every request, as the client library does.
     ClientKey key = ClientKey::fromFile(s.workerKeyFile);
     auto conn = std::make_unique<HttpConnection>(s.nginx->port());
     while (!stop) {
       auto r = conn->request("GET", "/runs/1", {{"X-API-Key", key.current()}});
-      if (r && r->status == 200) ++ok;
-      else ++failed;
-      // nginx closes a client connection after keepalive_requests (1000) answers, saying
-      // so with Connection: close; a client then opens a new one (that is no failure).
+      if (r && r->status == 200) {
+        ++ok;
+      } else {
+        ++failed;
+        std::lock_guard<std::mutex> lock(failureMutex);
+        failures += (r ? std::to_string(r->status) + " " + r->header("x-keyward-code") : "no answer") + "; ";
+      }
+      // nginx closes a client connection after keepalive_requests (1000) answers.
       if (!r || r->header("connection") == "close") conn = std::make_unique<HttpConnection>(s.nginx->port());
     }
   });
@@ -260,7 +266,7 @@ TEST(NginxE2e, RotationUnderARequestLoopThroughNginxFailsNoRequest) {
   stop = true;
   worker.join();
   EXPECT_GT(ok.load(), 300);
-  EXPECT_EQ(failed.load(), 0) << "requests failed during rotation";
+  EXPECT_EQ(failed.load(), 0) << "requests failed during rotation: " << failures;
   EXPECT_NE(s.keyward->status().find("\"failed\":0"), std::string::npos) << s.keyward->status();
 }
 

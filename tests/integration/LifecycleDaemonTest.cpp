@@ -120,7 +120,16 @@ TEST(Lifecycle, RevokedKeyStaysRefusedWhenItsTextComesBackAndAcrossRestarts) {
   EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", leaked}})), "REVOKED");
   EXPECT_EQ(kw.verifyStatus(good), 200);
 
+  // The audit's attack: bytes that are not UTF-8 in a recorded path (and a path cut inside
+  // a character) once made state.json unreadable, and the next start dropped it with every
+  // revocation in it.
+  for (const std::string& key : {leaked, good}) {
+    kw.verify({{"X-API-Key", key}, {"X-Original-URI", "/runs/\xff\xfe"}});
+    kw.verify({{"X-API-Key", key}, {"X-Original-URI", "/" + std::string(93, 'a') + "\xc3\xa9\xc3\xa9"}});
+    httpRequest(kw.port(), "GET", "/v1/verify/runs/%ff", {{"X-API-Key", key}});
+  }
   ASSERT_TRUE(kw.restart()) << kw.output();
+  EXPECT_EQ(kw.output().find("unreadable"), std::string::npos) << kw.output();
   EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", leaked}})), "REVOKED") << "the revocation list is in the state file";
   EXPECT_EQ(kw.verifyStatus(good), 200);
   expectNoKeyIn(kw.output(), {leaked, good});
@@ -171,7 +180,8 @@ TEST(Lifecycle, CorruptStateIsReportedSetAsideAndServingGoesOn) {
   Keyward kw(
       [&](const TempDir& dir) {
         stateDir = dir.mkdir("state");
-        dir.write("state/state.json", "{\"version\":1,\"keys\":{\"worker-1\": [not json");
+        dir.write("state/revoked.json", "{\"version\":1,\"revoked\":[]}\n");
+        dir.write("state/state.json", "{\"version\":2,\"keys\":{\"worker-1\": [not json");
         return "state_dir: " + stateDir + "\nkeys:\n  - { id: worker-1, env: WORKER }\n";
       },
       {{"WORKER", worker}});
@@ -179,6 +189,29 @@ TEST(Lifecycle, CorruptStateIsReportedSetAsideAndServingGoesOn) {
   EXPECT_EQ(kw.verifyStatus(worker), 200);
   EXPECT_TRUE(kw.daemon().waitForLog("state file unreadable")) << kw.output();
   EXPECT_NE(kw.output().find("state.json.corrupt-"), std::string::npos) << kw.output();
+}
+
+// Fail closed: a revocation list that cannot be read, or an older state file (which held
+// the revocations itself) that cannot be read, stops the start rather than forget one.
+TEST(Lifecycle, UnreadableRevocationsStopTheStart) {
+  struct Case {
+    const char* why;
+    std::vector<std::pair<std::string, std::string>> files;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {"corrupt revoked.json", {{"revoked.json", "{\"version\":1,\"revoked\":[{\"sha256\":"}}, "revoked.json"},
+      {"corrupt version 1 state.json, no revoked.json", {{"state.json", "{\"version\":1,\"keys\":{"}}, "may list revoked keys"},
+  };
+  for (const Case& c : cases) {
+    TempDir dir;
+    const std::string stateDir = dir.mkdir("state");
+    for (const auto& [name, content] : c.files) dir.write("state/" + name, content);
+    const std::string config = dir.write("k.yaml", "watch: false\nstate_dir: " + stateDir + "\nkeys:\n  - { id: a, env: K }\n");
+    CommandResult r = runCommand(KEYWARD_BIN, {"--config", config, "--listen", "127.0.0.1:0"}, "", {{"K", newKey()}});
+    EXPECT_EQ(r.exitCode, 1) << c.why << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.why << "\n" << r.err;
+  }
 }
 
 TEST(Lifecycle, DemandsAndRoutesGive403WithTheReason) {

@@ -25,7 +25,9 @@ struct HttpResponse {
 
 class HttpConnection {
  public:
-  explicit HttpConnection(int port, const char* host = "127.0.0.1");
+  // `source`: the local address to connect from (e.g. "127.0.0.2"), for per-client limits.
+  explicit HttpConnection(int port, const char* host = "127.0.0.1", const char* source = nullptr);
+  int fd() const { return fd_; }
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

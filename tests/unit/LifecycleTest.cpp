@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "keyward/AdminViews.h"
+#include "keyward/Json.h"
 #include "keyward/KeyPolicy.h"
 #include "keyward/KeySet.h"
 #include "keyward/Routes.h"
@@ -192,21 +193,27 @@ TEST(UsageStore, StateRoundTripsAndCorruptStateChangesNothing) {
   store.forKey("worker-1").record(kT0 + 7, false, "GET", "/admin", 403, "INSUFFICIENT_SCOPE", "127.0.0.1");
   store.addRevocations({{sha256("leaked"), "old-key", "leaked in CI logs", kT0}});
   EXPECT_TRUE(store.dirty());
-  const std::string json = store.toJson();
+  const std::string json = store.usageJson();
   test::TempDir dir;
   std::string problem;
   ASSERT_TRUE(store.save(dir.path(), problem)) << problem;
   EXPECT_FALSE(store.dirty());
   UsageStore fromDisk(5);
-  ASSERT_TRUE(fromDisk.load(dir.path(), problem)) << problem;
+  UsageStore::LoadOutcome loaded = fromDisk.load(dir.path());
+  ASSERT_TRUE(loaded.usageProblem.empty() && loaded.revocationsProblem.empty()) << loaded.usageProblem;
+  EXPECT_TRUE(loaded.revocationFileFound);
   ASSERT_NE(fromDisk.find("worker-1"), nullptr);
   EXPECT_EQ(fromDisk.find("worker-1")->denied(), 1u);
-  struct stat st;
-  ASSERT_EQ(::stat(UsageStore::statePath(dir.path()).c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(fromDisk.revocations().size(), 1u);
+  for (const std::string& path : {UsageStore::statePath(dir.path()), UsageStore::revocationsPath(dir.path())}) {
+    struct stat st;
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << path;
+  }
 
   UsageStore restored(5);
   ASSERT_TRUE(restored.loadJson(json, problem)) << problem;
+  ASSERT_TRUE(restored.loadRevocationsJson(store.revocationsJson(), problem)) << problem;
   const KeyUsage* u = restored.find("worker-1");
   ASSERT_NE(u, nullptr);
   EXPECT_EQ(u->allowed(), 1u);
@@ -220,10 +227,67 @@ TEST(UsageStore, StateRoundTripsAndCorruptStateChangesNothing) {
   EXPECT_EQ(restored.revocations()[0].digest, sha256("leaked"));
   EXPECT_EQ(restored.revocations()[0].reason, "leaked in CI logs");
 
-  for (const char* bad : {"", "{", "[]", "{\"version\":2,\"keys\":{}}", "{\"version\":1}",
+  for (const char* bad : {"", "{", "[]", "{\"version\":3,\"keys\":{}}", "{\"version\":1}",
                           "{\"version\":1,\"keys\":{},\"revoked\":[{\"sha256\":\"zz\",\"id\":\"a\",\"reason\":\"\",\"time\":0}]}"}) {
     EXPECT_FALSE(restored.loadJson(bad, problem)) << bad;
     EXPECT_NE(restored.find("worker-1"), nullptr) << "a failed load keeps what was there";
+  }
+}
+
+// The audit: a path with byte 0xff (from /runs/%ff) and a path cut in the middle of a
+// character made state.json invalid UTF-8; the next start moved it aside with every
+// revocation in it.
+TEST(UsageStore, HostileBytesInCallsStillSaveValidJsonAndRevocationsSurviveACorruptUsageFile) {
+  UsageStore store(5);
+  store.forKey("w").record(kT0, false, "GET", std::string("/runs/\xff\xfe"), 401, "INVALID_KEY", "::1");
+  std::string longPath = "/" + std::string(93, 'a') + "\xc3\xa9\xc3\xa9";  // the first é straddles the 95-byte cut
+  store.forKey("w").record(kT0 + 1, false, "GET", longPath, 401, "INVALID_KEY", "::1");
+  store.addRevocations({{sha256("leaked"), "old-key", "leaked \xff", kT0}});
+  test::TempDir dir;
+  std::string problem;
+  ASSERT_TRUE(store.save(dir.path(), problem)) << problem;
+
+  UsageStore again(5);
+  UsageStore::LoadOutcome loaded = again.load(dir.path());
+  EXPECT_EQ(loaded.usageProblem, "");
+  EXPECT_EQ(loaded.revocationsProblem, "");
+  auto calls = again.find("w")->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].path, "/" + std::string(93, 'a')) << "cut before the character the cut would split";
+  EXPECT_EQ(calls[1].path, "/runs/\xef\xbf\xbd\xef\xbf\xbd") << "invalid bytes became U+FFFD";
+
+  // Even a usage file wrecked by other means leaves the revocations alone.
+  dir.write("state.json", "{\"version\":2,\"keys\":{\"w\": [broken");
+  UsageStore third(5);
+  loaded = third.load(dir.path());
+  EXPECT_NE(loaded.usageProblem, "");
+  EXPECT_EQ(loaded.revocationsProblem, "");
+  ASSERT_EQ(third.revocations().size(), 1u);
+  EXPECT_EQ(third.revocations()[0].digest, sha256("leaked"));
+}
+
+TEST(Json, OutputIsValidUtf8WhateverTheInput) {
+  struct Case {
+    const char* why;
+    std::string in;
+    std::string out;
+  };
+  const std::vector<Case> cases = {
+      {"ascii", "abc", "\"abc\""},
+      {"two-byte character kept", "\xc3\xa9", "\"\xc3\xa9\""},
+      {"four-byte character kept", "\xf0\x9f\x94\x91", "\"\xf0\x9f\x94\x91\""},
+      {"lone continuation byte", "a\x80" "b", "\"a\\ufffdb\""},
+      {"0xff", "\xff", "\"\\ufffd\""},
+      {"truncated sequence", "\xe2\x82", "\"\\ufffd\\ufffd\""},
+      {"overlong slash", "\xc0\xaf", "\"\\ufffd\\ufffd\""},
+      {"surrogate", "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},
+      {"above U+10FFFF", "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+      {"controls escaped", std::string("\x01\n", 2), "\"\\u0001\\n\""},
+  };
+  for (const Case& c : cases) {
+    std::string out;
+    appendJsonString(out, c.in);
+    EXPECT_EQ(out, c.out) << c.why;
   }
 }
 
