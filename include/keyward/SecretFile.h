@@ -17,8 +17,8 @@ struct SecretFileOptions {
   bool checkPermissions = true;  // refuse group/other read or write bits (mode & 066)
   std::size_t maxBytes = 16384;
   // With checkPermissions, and only while running as root: refuse a file owned by another
-  // non-root user, or in a directory that group or others may write to without the sticky
-  // bit (either could swap the key under a root daemon).
+  // user than root, or below a directory (any from / down) that is not root's or that group
+  // or others may write to without the sticky bit (either could swap the key).
   bool checkOwner = false;
 };
 

@@ -99,27 +99,32 @@ std::string readWhole(const Opened& opened, char* buffer, std::size_t capacity, 
   return {};
 }
 
-// Under a root daemon (only then is this called), whoever owns the file or may write its
-// directory decides the key.
+// Under a root daemon (only then is this called), whoever owns the file or may write to a
+// directory on its way from / decides the key: they could rename a directory or the file
+// and put their own in its place. The same rule as ssh's StrictModes.
 std::string ownerProblem(const std::string& path, const struct stat& st) {
   if (st.st_uid != 0) {
     return "is owned by uid " + std::to_string(st.st_uid) +
            ", not root, while keyward runs as root; chown root it, or set check_permissions: false for this source";
   }
-  // The directory that really holds the file: Kubernetes mounts are symlinks into ..data.
+  // The directories that really hold the file: Kubernetes mounts are symlinks into ..data.
   char resolved[PATH_MAX];
-  const std::string real = ::realpath(path.c_str(), resolved) ? std::string(resolved) : path;
-  struct stat dir;
-  if (::stat(parentOf(real).c_str(), &dir) != 0) return {};
-  if ((dir.st_mode & 022) != 0 && (dir.st_mode & S_ISVTX) == 0) {
-    return "is in a directory writable by group or others without the sticky bit (mode " + modeText(dir.st_mode) +
-           "), so another user could replace it; chmod go-w the directory";
+  if (!::realpath(path.c_str(), resolved)) return {};  // gone meanwhile: the read will say
+  for (std::string dir = parentOf(resolved);; dir = parentOf(dir)) {
+    struct stat ds;
+    if (::stat(dir.c_str(), &ds) != 0) return {};
+    // Real, existing directories: safe to name (never a pasted key).
+    const std::string where = "a directory on its path (" + dir + ")";
+    if ((ds.st_mode & 022) != 0 && (ds.st_mode & S_ISVTX) == 0) {
+      return "is in " + where + " that group or others may write without the sticky bit (mode " +
+             modeText(ds.st_mode) + "), so another user could replace it; chmod go-w the directory";
+    }
+    if (ds.st_uid != 0) {
+      return "is in " + where + " owned by uid " + std::to_string(ds.st_uid) +
+             ", not root, while keyward runs as root; that user could replace it";
+    }
+    if (dir == "/") return {};
   }
-  if (dir.st_uid != 0) {
-    return "is in a directory owned by uid " + std::to_string(dir.st_uid) +
-           ", not root, while keyward runs as root; that user could replace it";
-  }
-  return {};
 }
 
 }  // namespace

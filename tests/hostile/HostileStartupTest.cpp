@@ -494,7 +494,7 @@ TEST(HostileStartup, AsRootKeyFilesOtherUsersControlAreRefused) {
          EXPECT_EQ(::chmod(dir.c_str(), 0777), 0);
          return "keys:\n  - { id: good, env: GOOD }\n  - { id: b, file: " + d.write("open/b.key", secret) + " }\n";
        },
-       "writable by group or others"},
+       "that group or others may write without the sticky bit"},
       {"key directory writable by its group",
        [&](const TempDir& d) {
          const std::string dir = d.mkdir("groupdir");

@@ -70,7 +70,8 @@ TEST(SecretFileOwner, AsRootAFileOrDirectoryOtherUsersControlIsRefused) {
   ASSERT_EQ(::chmod(open.c_str(), 0777), 0);
   SecretFileRead inOpen = readSecretFile(dir.write("open/k", key), {true, 16384, true});
   EXPECT_FALSE(inOpen.ok);
-  EXPECT_NE(inOpen.problem.find("writable by group or others without the sticky bit"), std::string::npos);
+  EXPECT_NE(inOpen.problem.find("that group or others may write without the sticky bit"), std::string::npos)
+      << inOpen.problem;
   ASSERT_EQ(::chmod(open.c_str(), 01777), 0);
   EXPECT_TRUE(readSecretFile(dir.file("open/k"), {true, 16384, true}).ok) << "a sticky directory is safe";
 
@@ -78,7 +79,19 @@ TEST(SecretFileOwner, AsRootAFileOrDirectoryOtherUsersControlIsRefused) {
   ASSERT_EQ(::chmod(open.c_str(), 0777), 0);
   ASSERT_EQ(::symlink(dir.file("open/k").c_str(), dir.file("link").c_str()), 0);
   EXPECT_FALSE(readSecretFile(dir.file("link"), {true, 16384, true}).ok);
-  for (const std::string& problem : {owned.problem, inOpen.problem}) {
+  // Any directory on the way counts, not only the one holding the file.
+  const std::string outer = dir.mkdir("outer");
+  dir.mkdir("outer/inner");
+  ASSERT_EQ(::chmod(outer.c_str(), 0777), 0);
+  SecretFileRead deep = readSecretFile(dir.write("outer/inner/k", key), {true, 16384, true});
+  EXPECT_FALSE(deep.ok);
+  EXPECT_NE(deep.problem.find(outer), std::string::npos) << deep.problem;
+  const std::string theirsDir = dir.mkdir("theirs");
+  ASSERT_EQ(::chown(theirsDir.c_str(), 65534, 65534), 0);
+  SecretFileRead inTheirs = readSecretFile(dir.write("theirs/k", key), {true, 16384, true});
+  EXPECT_FALSE(inTheirs.ok);
+  EXPECT_NE(inTheirs.problem.find("owned by uid 65534"), std::string::npos) << inTheirs.problem;
+  for (const std::string& problem : {owned.problem, inOpen.problem, deep.problem}) {
     EXPECT_EQ(problem.find(key.substr(0, 16)), std::string::npos);
   }
 }
