@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "keyward/ApiHandler.h"
