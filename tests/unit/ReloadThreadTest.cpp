@@ -40,9 +40,10 @@ TEST(ReloadThread, ARequestNeverWaitsAndABurstIsMerged) {
 TEST(ReloadThread, StopGivesUpOnAStuckRun) {
   auto started = std::make_shared<std::atomic<bool>>(false);
   auto stuck = std::make_shared<std::atomic<bool>>(true);
-  // Never deleted: after a failed stop() the detached thread may still touch it, and the
-  // daemon ends the process at that point rather than destroy anything.
-  auto* thread = new ReloadThread([started, stuck](const std::string&) {
+  // Never deleted (kept reachable, so no leak report): after a failed stop() the detached
+  // thread may still touch it, and the daemon ends the process then rather than destroy it.
+  static ReloadThread* thread = nullptr;
+  thread = new ReloadThread([started, stuck](const std::string&) {
     *started = true;
     while (*stuck) std::this_thread::sleep_for(1ms);
   });
