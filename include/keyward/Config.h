@@ -127,6 +127,8 @@ struct Config {
   bool watch = true;                 // reload by itself when key files/directories change
   Millis watchDebounce{200};         // quiet time after the last change before reloading
   Millis watchInterval{30000};       // periodic re-check, for when inotify says nothing
+  // `peers: { NAME: { rate_limit: ... } }`: a budget for all of a peer's keys together.
+  std::vector<std::pair<std::string, RateLimit>> peerLimits;
 };
 
 inline constexpr const char* kDefaultPeer = "default";

@@ -268,6 +268,11 @@ TEST(HostileAudit, MetricsAndStatusCanRequireAScope) {
     EXPECT_EQ(httpRequest(kw.port(), "GET", path, {{"X-API-Key", ops}})->status, 200) << path;
   }
   EXPECT_EQ(httpRequest(kw.port(), "GET", "/healthz")->status, 200) << "health stays open";
+  // Refusals outside /v1/verify are counted too (the text is rendered at most once a second).
+  std::this_thread::sleep_for(1100ms);
+  const std::string metrics = httpRequest(kw.port(), "GET", "/metrics", {{"X-API-Key", ops}})->body;
+  EXPECT_NE(metrics.find("keyward_endpoint_denials_total{code=\"MISSING_KEY\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("keyward_endpoint_denials_total{code=\"INSUFFICIENT_SCOPE\"} 2"), std::string::npos) << metrics;
 }
 
 }  // namespace
