@@ -16,9 +16,10 @@ namespace keyward {
 struct SecretFileOptions {
   bool checkPermissions = true;  // refuse group/other read or write bits (mode & 066)
   std::size_t maxBytes = 16384;
-  // With checkPermissions, and only while running as root: refuse a file owned by another
-  // user than root, or below a directory (any from / down) that is not root's or that group
-  // or others may write to without the sticky bit (either could swap the key).
+  // With checkPermissions, once enableRootOwnerChecks() was called, and only while running
+  // as root: refuse a file owned by another user than root, or below a directory (any from
+  // / down) that is not root's or that group or others may write to without the sticky bit
+  // (either could swap the key).
   bool checkOwner = false;
 };
 
@@ -29,6 +30,12 @@ struct SecretFileRead {
 };
 
 SecretFileRead readSecretFile(const std::string& path, const SecretFileOptions& options);
+
+// Turns the root-only owner checks on for this process (see checkOwner). The daemon calls it
+// before its first load; `--check-config` does not, because it validates the config for the
+// daemon as it normally runs (as its own user, who owns the keys: systemd `User=keyward`).
+// Thread-safe (an atomic flag).
+void enableRootOwnerChecks();
 
 // A file that is not secret (a certificate chain, the config): same non-blocking,
 // regular-files-only open and torn-read check, no permission checks, ordinary memory.

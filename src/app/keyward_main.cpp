@@ -208,6 +208,7 @@ class KeywardApp : public Poco::Util::Application {
       Reloader reloader(path.value_or(""), processEnvironment());
       return checkConfig(reloader);
     }
+    enableRootOwnerChecks();  // a daemon running as root refuses keys other users control
     const StateSettings state = stateSettingsOf(path);
     UsageStore usage(state.recentCalls);
     StateKeeper keeper(usage, state.dir, state.interval);

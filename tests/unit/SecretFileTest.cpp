@@ -56,6 +56,7 @@ TEST(PlainFile, ReadsRegularFilesAndRefusesFifosWithoutBlocking) {
 
 TEST(SecretFileOwner, AsRootAFileOrDirectoryOtherUsersControlIsRefused) {
   if (::geteuid() != 0) GTEST_SKIP() << "the owner checks apply only when running as root";
+  enableRootOwnerChecks();  // as the daemon does
   test::TempDir dir;
   const std::string key = newKey();
   const std::string theirs = dir.write("theirs.key", key);
