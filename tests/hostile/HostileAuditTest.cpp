@@ -326,3 +326,25 @@ TEST(HostileAudit, ChunkedBodiesAreSteppedOverStrictly) {
 
 }  // namespace
 }  // namespace keyward::test
+
+namespace keyward::test {
+namespace {
+
+// nginx hands its auth subrequest every header the client sent (up to 4 x 8 KiB, any number
+// of fields); a 431 from keyward became a 500 for the client. The defaults take all of it.
+TEST(HostileAudit, DefaultLimitsTakeWhatNginxPassesOn) {
+  std::string key = newKey();
+  Keyward kw("keys:\n  - { id: a, env: K }\n", {{"K", key}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  Headers many = {{"X-API-Key", key}, {"X-Original-URI", "/x"}};
+  for (int i = 0; i < 300; ++i) many.push_back({"X-Client-" + std::to_string(i), "v"});
+  EXPECT_EQ(kw.verify(many)->status, 200) << "300 header fields";
+  Headers big = {{"X-API-Key", key}, {"X-Original-URI", "/x"}};
+  for (int i = 0; i < 4; ++i) big.push_back({"X-Big-" + std::to_string(i), std::string(7900, 'b')});
+  EXPECT_EQ(kw.verify(big)->status, 200) << "31.6 KiB of header fields";
+  Headers tooBig = {{"X-API-Key", key}, {"X-Huge", std::string(70000, 'h')}};
+  EXPECT_EQ(kw.verify(tooBig)->status, 431) << "still bounded";
+}
+
+}  // namespace
+}  // namespace keyward::test
