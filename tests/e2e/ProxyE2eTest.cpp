@@ -51,7 +51,8 @@ struct Stack {
                  "}\n"
                  "  - { id: writer, peer: worker, env: WRITER, scopes: ['runs:read', 'runs:write'] "
                  "}\n"
-                 "  - { id: limited, peer: worker, env: LIMITED, rate_limit: { requests: 2, per: 60s } "
+                 "  - { id: limited, peer: worker, env: LIMITED, rate_limit: { requests: 2, per: "
+                 "60s } "
                  "}\n"
                  "key_dirs:\n  - { path: " +
                  keyDir +
@@ -277,6 +278,24 @@ TEST_P(ProxyE2e, ClientSuppliedIdentityHeadersNeverReachTheApi) {
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 401) << none->raw;
   EXPECT_EQ(s.api.calls(), 1);
+}
+
+TEST_P(ProxyE2e, LargeClientHeadersAreNeverA500) {
+  // The proxies pass a client's headers on to keyward (nginx up to 4 x 8 KiB by default):
+  // keyward must take whatever the proxy accepted, or nginx would answer 500.
+  Stack s(GetParam());
+  Headers big;
+  for (int i = 0; i < 3; ++i)
+    big.push_back({"X-Big-" + std::to_string(i), std::string(7000, 'a' + i)});
+  for (const auto& [key, status] : {std::pair{s.worker, 200}, std::pair{newKey(), 401}}) {
+    Headers headers = big;
+    headers.push_back({"X-API-Key", key});
+    auto r = s.get("/runs/1", headers);
+    ASSERT_TRUE(r) << s.logs();
+    // The proxy may refuse them itself (HAProxy's 16 KiB buffer: 400); never a 500.
+    EXPECT_TRUE(r->status == status || r->status == 400 || r->status == 431)
+        << r->raw.substr(0, 400);
+  }
 }
 
 TEST_P(ProxyE2e, KeywardUnreachableFailsClosed) {
