@@ -306,6 +306,11 @@ class KeywardApp : public Poco::Util::Application {
     HttpServer::Options options;
     options.workers = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
     options.limits = config.limits;
+    // A trusted proxy's connections carry many clients' requests: not held to one client's
+    // share of max_connections (read at start; a change needs a restart).
+    for (const std::string& text : config.trustedProxies) {
+      if (auto range = AddressRange::parse(text)) options.unlimitedClients.push_back(*range);
+    }
     options.shutdownTimeout = config.shutdownTimeout;
     options.tlsListener = tlsListener;
     options.tls = &tls;

@@ -120,7 +120,8 @@ TEST(HostileAudit, ASlowReaderIsCutByATotalWriteDeadline) {
 
 TEST(HostileAudit, OneClientCannotHoldEveryConnectionSlot) {
   std::string key = newKey();
-  Keyward kw("limits: { max_connections: 40 }\nkeys:\n  - { id: a, env: K }\n", {{"K", key}});
+  // Only 127.0.0.1 is a trusted proxy: 127.0.0.2 and .3 are ordinary clients.
+  Keyward kw("trusted_proxies: [127.0.0.1]\nlimits: { max_connections: 40 }\nkeys:\n  - { id: a, env: K }\n", {{"K", key}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   std::vector<std::unique_ptr<HttpConnection>> hog;
   for (int i = 0; i < 60; ++i) hog.push_back(std::make_unique<HttpConnection>(kw.port(), "127.0.0.1", "127.0.0.2"));
@@ -139,6 +140,17 @@ TEST(HostileAudit, OneClientCannotHoldEveryConnectionSlot) {
     if (r && r->status == 200) ++ok;
   }
   EXPECT_EQ(ok, 20);
+  // A trusted proxy carries many clients' requests: it is not held to one client's share.
+  hog.clear();
+  std::this_thread::sleep_for(100ms);
+  std::vector<std::unique_ptr<HttpConnection>> proxy;
+  for (int i = 0; i < 30; ++i) proxy.push_back(std::make_unique<HttpConnection>(kw.port(), "127.0.0.1", "127.0.0.1"));
+  int served = 0;
+  for (auto& c : proxy) {
+    auto r = c->request("GET", "/v1/verify", {{"X-API-Key", key}});
+    if (r && r->status == 200) ++served;
+  }
+  EXPECT_EQ(served, 30);
 }
 
 const std::string kAuditRoutes =
