@@ -188,7 +188,7 @@ class KeywardApp : public Poco::Util::Application {
           "Client commands (talk to a running daemon):\n"
           "  keyward keys list|show ...   the admin API as a table (keyward keys --help)\n"
           "  keyward verify --url URL --key-file PATH     0 accepted, 1 refused, 2 error\n"
-          "  keyward reload [--url URL] --pid PID         SIGHUP, wait for the result (ExecReload)");
+          "  keyward reload (--pid PID | --config PATH) [--url URL]   SIGHUP, wait for the result (ExecReload)");
       formatter.format(std::cout);
       return kExitOk;
     }
@@ -243,6 +243,17 @@ class KeywardApp : public Poco::Util::Application {
       const KeyPolicy& policy = *key->policy;
       std::cout << (policy.expiresMs <= now ? "expired: key " : "expiring: key ") << key->id << " "
                 << (policy.expiresMs <= now ? "expired at " : "expires at ") << formatRfc3339(policy.expiresMs) << "\n";
+    }
+    // What else the start would refuse: the certificate (the listen addresses are checked
+    // by the config reader).
+    if (outcome.config && !outcome.config->tls.listen.empty()) {
+      TlsContext tls;
+      std::string problem;
+      if (!tls.load(outcome.config->tls.certFile, outcome.config->tls.keyFile, outcome.config->tls.checkPermissions,
+                    problem, reloader.configPath())) {
+        outcome.problems.push_back({"tls", "", problem, ""});
+        outcome.ok = false;
+      }
     }
     for (const Problem& p : outcome.problems) std::cerr << "error: " << p.text() << "\n";
     if (!outcome.ok) {

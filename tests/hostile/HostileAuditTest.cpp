@@ -360,3 +360,32 @@ TEST(HostileAudit, DefaultLimitsTakeWhatNginxPassesOn) {
 
 }  // namespace
 }  // namespace keyward::test
+
+namespace keyward::test {
+namespace {
+
+// --check-config catches what the start would refuse, not only the YAML.
+TEST(HostileAudit, CheckConfigRefusesWhatTheStartWouldRefuse) {
+  TempDir dir;
+  struct Case {
+    const char* why;
+    std::string yaml;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {"listen without a host", "listen: 8421\n", "listen: must be host:port"},
+      {"port out of range", "listen: 127.0.0.1:99999\n", "port from 0 to 65535"},
+      {"missing certificate", "tls: { listen: 127.0.0.1:0, cert_file: " + dir.file("absent.crt") + ", key_file: " +
+                                  dir.file("absent.key") + " }\n",
+       "cert_file"},
+  };
+  for (const Case& c : cases) {
+    const std::string config = dir.write("k.yaml", c.yaml + "keys:\n  - { id: a, env: K }\n");
+    CommandResult r = runCommand(KEYWARD_BIN, {"--check-config", "--config", config}, "", {{"K", newKey()}});
+    EXPECT_EQ(r.exitCode, 1) << c.why << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.why << "\n" << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace keyward::test
