@@ -201,9 +201,6 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
     if (out.minorVersion == 0) return invalid(400, "Transfer-Encoding in an HTTP/1.0 request");
     return invalid(501, "request bodies with Transfer-Encoding are not accepted");
   }
-  if (contentLength > 0 && static_cast<unsigned long long>(contentLength) > limits_.maxBodyBytes) {
-    return invalid(413, "request body too large");
-  }
   out.contentLength = contentLength > 0 ? static_cast<std::size_t>(contentLength) : 0;
   out.keepAlive = out.minorVersion == 1 ? !closeToken : keepAliveToken && !closeToken;
 
@@ -224,6 +221,10 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
   std::size_t question = pathAndQuery.find('?');
   out.path = pathAndQuery.substr(0, question);
   out.query = question == std::string_view::npos ? std::string_view() : pathAndQuery.substr(question + 1);
+  const std::size_t maxBody = out.path == kBodyPath ? kMaxLeakReportBytes : limits_.maxBodyBytes;
+  if (contentLength > 0 && static_cast<unsigned long long>(contentLength) > maxBody) {
+    return invalid(413, "request body too large");
+  }
 
   ParseResult ok;
   ok.status = ParseStatus::Complete;

@@ -94,6 +94,14 @@ std::string renderMetrics(const MetricsInputs& in) {
            "Denials answered 429 after too many from one client.",
            static_cast<double>(in.throttled));
 
+  if (in.usage) {
+    w.single("keyward_leak_suspensions_total", "counter",
+             "Keys suspended because they were reported leaked (POST /v1/leaks, keyward leaked), since start.",
+             static_cast<double>(in.usage->suspensionsAdded()));
+    w.single("keyward_leak_suspended_keys", "gauge", "Keys suspended as leaked and not cleared yet.",
+             static_cast<double>(in.usage->suspensions().size()));
+  }
+
   w.family("keyward_reloads_total", "counter",
            "Key set loads by result (the first load at start included).");
   w.sample("keyward_reloads_total", label("result", "ok"),
