@@ -83,9 +83,10 @@ ReloadOutcome Reloader::reload() {
         if (leaked != entry.isLeaked()) published->markLeaked(entry.digest, leaked);
       }
     }
-    status_.lastChanges = outcome.diff.json();
-    if (store_) store_->setLastReloadDiff(status_.lastChanges);
     if (before) {
+      // The first load (at start) is no change to report: what it loaded is /v1/keys.
+      status_.lastChanges = outcome.diff.json();
+      if (store_) store_->setLastReloadDiff(status_.lastChanges);
       // Ids only, and fingerprints of changed secrets: what an operator needs to tell a
       // reload that did what was meant from one that did not.
       auto ids = [](const std::vector<std::string>& list) {
