@@ -160,6 +160,9 @@ bool isKeywardProcess(long pid) {
 }  // namespace
 
 int runReloadCommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--dry-run") return runReloadDryRun(argc, argv);  // ReloadDryRun.cpp
+  }
   std::string url, config, pidText, timeoutText = "30", caFile, keyFile;
   CliOptions cli("keyward reload", "keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]",
                  "Sends SIGHUP to PID and returns when that daemon has applied the reload (exit 0) or\n"

@@ -211,3 +211,60 @@ TEST(Reload, EveryReloadSaysWhatChangedInStatusLogAndStateFile) {
 
 }  // namespace
 }  // namespace keyward::test
+
+namespace keyward::test {
+namespace {
+
+TEST(Reload, DryRunListsTheDecisionsAConfigChangeWouldFlipAndAppliesNothing) {
+  const std::string admin = newKey(), worker = newKey(), other = newKey(), paused = newKey();
+  auto config = [&](const std::string& keys) {
+    return "keys:\n  - { id: admin, env: ADMIN, scopes: [admin] }\n" + keys +
+           "routes:\n  - { methods: [GET], path: '/runs/*', scope: runs:read }\n";
+  };
+  Keyward kw(config("  - { id: worker, env: WORKER, peer: worker, scopes: [runs:read] }\n"
+                    "  - { id: other, env: OTHER, peer: worker, scopes: [runs:read] }\n"
+                    "  - { id: paused, env: PAUSED, peer: worker, scopes: [runs:read], status: suspended }\n"),
+             {{"ADMIN", admin}, {"WORKER", worker}, {"OTHER", other}, {"PAUSED", paused}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  for (const std::string& key : {worker, other, paused}) {
+    kw.verify({{"X-API-Key", key}, {"X-Original-Method", "GET"}, {"X-Original-URI", "/runs/7"}});
+  }
+  kw.dir().write("admin.key", admin + "\n");
+  // The new config: worker loses its scope and moves peer, other is gone, paused is active.
+  const std::string next = kw.dir().write(
+      "next.yaml", "watch: false\n" + config("  - { id: worker, env: WORKER, peer: batch, scopes: [] }\n"
+                                             "  - { id: paused, env: PAUSED, peer: worker, scopes: [runs:read] }\n"));
+  CommandResult r = runCommand(KEYWARD_BIN,
+                               {"reload", "--dry-run", "--config", next, "--url",
+                                "http://127.0.0.1:" + std::to_string(kw.port()), "--admin-key-file",
+                                kw.dir().file("admin.key")},
+                               "", {{"ADMIN", admin}, {"WORKER", worker}, {"OTHER", other}, {"PAUSED", paused}});
+  EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("flip worker GET /runs/7 at "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": allow -> INSUFFICIENT_SCOPE"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("flip other GET /runs/7"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": allow -> INVALID_KEY"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("flip paused GET /runs/7"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": SUSPENDED -> allow"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("key worker: peer worker -> batch"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("key worker: scopes runs:read -> -"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 recorded decision(s) would change"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("flip admin"), std::string::npos) << r.out;
+  // Nothing applied.
+  EXPECT_EQ(kw.reloadsFinished(), 1);
+  EXPECT_EQ(kw.verifyStatus(other), 200);
+  expectNoKeyIn(r.out + r.err + kw.output(), {admin, worker, other, paused});
+
+  // The same config as running: nothing would flip.
+  const std::string same = kw.dir().file("keyward.yaml");
+  CommandResult unchanged = runCommand(KEYWARD_BIN,
+                                       {"reload", "--dry-run", "--config", same, "--url",
+                                        "http://127.0.0.1:" + std::to_string(kw.port()), "--admin-key-file",
+                                        kw.dir().file("admin.key")},
+                                       "", {{"ADMIN", admin}, {"WORKER", worker}, {"OTHER", other}, {"PAUSED", paused}});
+  EXPECT_EQ(unchanged.exitCode, 0) << unchanged.out << unchanged.err;
+  EXPECT_NE(unchanged.out.find("no recorded decision would change"), std::string::npos) << unchanged.out;
+}
+
+}  // namespace
+}  // namespace keyward::test
