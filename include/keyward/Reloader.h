@@ -17,6 +17,7 @@
 #include "keyward/KeySet.h"
 #include "keyward/ReloadDiff.h"
 #include "keyward/Snapshot.h"
+#include "keyward/UsageStore.h"
 
 namespace keyward {
 
