@@ -268,3 +268,47 @@ TEST(Reload, DryRunListsTheDecisionsAConfigChangeWouldFlipAndAppliesNothing) {
 
 }  // namespace
 }  // namespace keyward::test
+
+namespace keyward::test {
+namespace {
+
+TEST(Leaks, OnlyTheLeakReportBodyIsReadBoundedByItsOwnLimitAndMayArriveLate) {
+  const std::string admin = newKey(), worker = newKey();
+  Keyward kw("keys:\n  - { id: admin, env: ADMIN, scopes: [admin] }\n  - { id: worker, env: WORKER }\n",
+             {{"ADMIN", admin}, {"WORKER", worker}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  // The body comes 200 ms after the head: the report waits for it, on the same connection.
+  const std::string body = "[{\"token\":\"" + worker + "\",\"type\":\"t\",\"url\":\"u\",\"source\":\"s\"}]";
+  HttpConnection c(kw.port());
+  ASSERT_TRUE(c.sendRaw("POST /v1/leaks HTTP/1.1\r\nHost: t\r\nX-API-Key: " + admin +
+                        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10)));
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(c.sendRaw(body.substr(10)));
+  auto answer = c.readResponse();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200) << answer->raw;
+  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", worker}})), "SUSPENDED");
+  // Keep-alive goes on after the body.
+  auto next = c.request("GET", "/healthz");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+
+  // max_body_bytes (1 KiB by default) still bounds every other path; /v1/leaks has 64 KiB.
+  HttpConnection big(kw.port());
+  big.sendRaw("POST /v1/verify HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\n\r\n");
+  auto refused = big.readResponse();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+  HttpConnection huge(kw.port());
+  huge.sendRaw("POST /v1/leaks HTTP/1.1\r\nHost: t\r\nX-API-Key: " + admin + "\r\nContent-Length: 65537\r\n\r\n");
+  auto tooBig = huge.readResponse();
+  ASSERT_TRUE(tooBig);
+  EXPECT_EQ(tooBig->status, 413);
+  auto fits = post(kw.port(), "/v1/leaks", admin, "[" + std::string(4000, ' ') + "]");
+  ASSERT_TRUE(fits);
+  EXPECT_EQ(fits->status, 200) << "a report larger than max_body_bytes is read";
+  expectNoKeyIn(kw.output(), {admin, worker});
+}
+
+}  // namespace
+}  // namespace keyward::test
