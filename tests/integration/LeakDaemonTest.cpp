@@ -98,6 +98,11 @@ TEST(Leaks, AReportSuspendsTheKeyAtOnceAcrossReloadsAndRestartsUntilCleared) {
   EXPECT_EQ(post(kw.port(), "/v1/leaks", other, "[]")->status, 403);
   EXPECT_EQ(post(kw.port(), "/v1/leaks", reporter, "{\"token\":1}")->status, 400);
 
+  const std::string url0 = "http://127.0.0.1:" + std::to_string(kw.port());
+  CommandResult keysList = runCommand(KEYWARD_BIN, {"keys", "list", "--url", url0, "--admin-key-file", kw.dir().file("admin.key")});
+  EXPECT_EQ(keysList.exitCode, 0) << keysList.err;
+  EXPECT_NE(keysList.out.find("suspended (leaked)"), std::string::npos) << keysList.out;
+
   // Sticky: a reload and a restart keep it refused.
   ASSERT_TRUE(kw.reload());
   EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", leaked}})), "SUSPENDED");
