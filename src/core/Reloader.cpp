@@ -6,8 +6,16 @@
 #include "keyward/ConfigLoader.h"
 #include "keyward/Json.h"
 #include "keyward/Log.h"
+#include "keyward/SecretFile.h"
 
 namespace keyward {
+
+ConfigResult loadConfigFileNonBlocking(const std::string& path) {
+  // Opened like key files: a FIFO or device named as the config is refused, never waited on.
+  PlainFileRead read = readPlainFile(path, kMaxConfigFileBytes);
+  if (!read.ok) return {std::nullopt, {path + ": the config file " + read.problem}};
+  return parseConfigText(read.content, path);
+}
 
 Reloader::Reloader(std::string configPath, EnvLookup env, UsageStore* store)
     : configPath_(std::move(configPath)), env_(std::move(env)), store_(store) {
@@ -20,7 +28,7 @@ Reloader::Loaded Reloader::load(bool withListing) const {
   ReloadOutcome& outcome = loaded.outcome;
   auto started = std::chrono::steady_clock::now();
   try {
-    ConfigResult parsed = configPath_.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFile(configPath_);
+    ConfigResult parsed = configPath_.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFileNonBlocking(configPath_);
     if (!parsed.config) {
       for (std::string& error : parsed.errors) outcome.problems.push_back({"config", "", std::move(error), ""});
     } else {
@@ -59,21 +67,18 @@ std::shared_ptr<const KeySet> Reloader::candidate(ReloadOutcome& outcome) const 
   return loaded.keys;
 }
 
-ReloadOutcome Reloader::reload() {
+ReloadOutcome Reloader::reload(const Report& report) {
   std::lock_guard<std::mutex> lock(mutex_);
   Loaded loaded = load(false);
   ReloadOutcome& outcome = loaded.outcome;
-  status_.lastAttemptUnixMs = unixMillisNow();
-  status_.lastOk = outcome.ok;
-  status_.lastErrors.clear();
   if (outcome.ok) {
     if (store_) store_->addRevocations(loaded.keys->revoked());
     std::shared_ptr<const KeySet> before = keys_.current();
     outcome.diff = diffKeySets(before.get(), *loaded.keys);
     std::shared_ptr<const KeySet> published = loaded.keys;
     status_.generation = keys_.publish(std::move(loaded.keys));
-    // A leak reported while this set was being built marked the old one: mark this one too.
-    // (and one cleared meanwhile unmarked the old one): sync this one with the list now.
+    // A leak reported (or cleared) while this set was being built changed the old set only:
+    // bring this one in line with the suspension list now that readers can see it.
     if (store_) {
       std::vector<Digest> suspended;
       for (const SuspendedKey& s : store_->suspensions()) suspended.push_back(s.digest);
@@ -110,13 +115,21 @@ ReloadOutcome Reloader::reload() {
                  {"policy_changed_count", outcome.diff.policyChanged.size()},
                  {"secret_changed_count", outcome.diff.secretChanged.size()}});
     }
+  }
+  outcome.generation = status_.generation;
+  // Reported (logged) before the status shows this attempt: whoever waits for the status
+  // to change (`keyward reload`, tests) then finds the log lines already written.
+  if (report) report(outcome);
+  status_.lastAttemptUnixMs = unixMillisNow();
+  status_.lastOk = outcome.ok;
+  status_.lastErrors.clear();
+  if (outcome.ok) {
     status_.keyCount = outcome.keyCount;
     ++status_.succeeded;
   } else {
     for (const Problem& problem : outcome.problems) status_.lastErrors.push_back(problem.publicText());
     ++status_.failed;
   }
-  outcome.generation = status_.generation;
   publishedStatus_.publish(std::make_shared<const ReloadStatus>(status_));
   return outcome;
 }
