@@ -76,6 +76,10 @@ TEST(Leaks, AReportSuspendsTheKeyAtOnceAcrossReloadsAndRestartsUntilCleared) {
   EXPECT_EQ(unknown->status, 200);
   EXPECT_EQ(unknown->body, answered->body) << "unknown tokens are answered alike";
 
+  // On disk before the answer (not at the next state tick, 10 s away): a crash right after
+  // the report cannot bring the key back.
+  EXPECT_NE(readFile(stateDir + "/suspended.json").find(toHex(sha256(leaked))), std::string::npos);
+
   // The next request is refused; the other key of the peer goes on.
   EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", leaked}})), "SUSPENDED");
   EXPECT_EQ(kw.verifyStatus(other), 200);
