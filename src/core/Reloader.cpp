@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "keyward/ConfigLoader.h"
+#include "keyward/SecretWatcher.h"
 #include "keyward/Json.h"
 #include "keyward/Log.h"
 #include "keyward/SecretFile.h"
