@@ -110,9 +110,9 @@ ApiHandler::ApiHandler(const ApiServices& services)
       server_(services.server),
       usage_(services.usage),
       throttle_(services.throttle),
+      limiter_(services.limiter),
       registry_(services.metrics),
       counters_(services.metrics ? &services.metrics->addLoop() : nullptr),
-      limiter_(services.limiter),
       clock_(services.clock ? services.clock : Clock(unixMillisNow)),
       keys_(services.reloader.keys()),
       configPath_(absolutePath(services.reloader.configPath())) {}
