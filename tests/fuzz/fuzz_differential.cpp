@@ -303,6 +303,9 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 MUST be treated as faulty framing; llhttp
   // applies it.
   if (reason == "Transfer-Encoding in an HTTP/1.0 request") return "HTTP/1.0 chunked";
+  // keyward bounds the chunk-size line to 16 hex digits, leading zeros included, so that it
+  // never waits for an unbounded line (ChunkedBody.h); llhttp takes any number of zeros.
+  if (reason == "chunk size too long") return "chunk-size bound";
   // Chunk extensions and trailer fields are allowed by RFC 9112 7.1 and parsed by llhttp;
   // keyward reads no body and refuses both (documented in ChunkedBody.h).
   if (reason == "chunk extensions are not accepted") return "chunk extensions";
