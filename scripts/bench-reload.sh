@@ -77,6 +77,17 @@ mapfile -t times < <(grep '"event":"reload"' "$KLOG" | grep -o '"ms":[0-9.]*' | 
 echo "reload of 100,000 keys: median $(median "${times[@]}") ms, max $(printf '%s\n' "${times[@]}" | sort -g | tail -1) ms over ${#times[@]} reloads"
 stop_keyward
 
+echo "== /v1/status and a verify behind it on one loop while 200,000 keys reload"
+make_keys 200000
+start_keyward 200000 'workers: 1
+watch: false
+'
+up
+key200k=$(sed -n '100p' "$work/keys-200000.env" | cut -d= -f2-)
+python3 scripts/status-during-reload.py "$KPORT" "$KPID" "$key200k" --seconds 8 --reload-every 0.3
+stop_keyward
+rm -f "$work/keys-200000.env"
+
 echo "== 100 SIGHUPs during a 64-connection load (10,000 keys)"
 start_keyward 10000
 up

@@ -10,6 +10,7 @@
 #include "keyward/HttpServer.h"
 #include "keyward/Metrics.h"
 #include "keyward/OriginalRequest.h"
+#include "keyward/RateLimiter.h"
 #include "keyward/Reloader.h"
 #include "keyward/Snapshot.h"
 #include "keyward/UsageStore.h"
@@ -26,6 +27,7 @@ struct ApiServices {
   UsageStore* usage = nullptr;         // per-key usage
   MetricsRegistry* metrics = nullptr;  // /metrics
   FailureThrottle* throttle = nullptr; // 429 after repeated denials
+  RateLimiter* limiter = nullptr;      // per-key and per-peer rate_limit budgets
   Clock clock;                         // default: the system clock
 };
 
@@ -41,25 +43,46 @@ class ApiHandler : public RequestHandler {
   void status(ResponseWriter& response);
   void record(const Decision& decision, std::string_view method, std::string_view path, const ClientInfo& client);
   // The one way a request is refused: the denial (logged), or 429 THROTTLED if this client
-  // has been denied too often. Returns the code sent.
-  std::string_view refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
-                          AnswerStyle style, ResponseWriter& response);
+  // has been denied too often; counted. Returns the verdict sent.
+  Verdict refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
+                 AnswerStyle style, ResponseWriter& response);
+  Verdict deny(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
+               AnswerStyle style, ResponseWriter& response);
   // For /metrics and /v1/status: true if `scope` is empty or the request's key holds it;
   // otherwise writes the refusal.
   bool allowedToRead(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, std::string_view scope,
                      ResponseWriter& response);
   void metrics(ResponseWriter& response);
+  // Takes the request from the key's and its peer's budgets; false if either is spent.
+  // Leaves what the RateLimit headers say in rate_.
+  bool admitRate(const KeyEntry& key, const AccessRules& rules);
+  void writeRateHeaders(ResponseWriter& response);
   void logDenial(const HttpRequest& request, const ClientInfo& client, const Decision& decision);
 
   const Reloader& reloader_;
   const HttpServer* server_;
   UsageStore* usage_;
   FailureThrottle* throttle_;
+  RateLimiter* limiter_;
   MetricsRegistry* registry_;
   VerifyCounters* counters_ = nullptr;  // this loop's
   Clock clock_;
   SnapshotReader<KeySet> keys_;
+  std::string configPath_;    // absolute, for /v1/status
   std::int64_t now_ = 0;      // this request's time
+  struct RateState {  // the budget this request was measured against
+    bool applies = false;
+    const char* policy = "";
+    RateLimit limit;
+    RateBudget::Outcome outcome;
+    std::int64_t retryAfterUs = 0;
+    void set(const char* name, const RateLimit& l, const RateBudget::Outcome& o) {
+      policy = name;
+      limit = l;
+      outcome = o;
+      retryAfterUs = o.retryAfterUs;
+    }
+  } rate_;
   std::string body_;          // reused between requests
   std::string scratch_;       // ditto
   std::string scopes_;        // ditto

@@ -1,5 +1,10 @@
 #pragma once
-// One HTTP GET from a command-line tool to a keyward daemon (keyward keys, keyward verify).
+// One HTTP GET from a command-line tool to a keyward daemon (keyward keys, verify, reload).
+//
+// URLs: http://host:port[/prefix], https://host:port[/prefix] (the certificate is checked
+// against the system's CAs, or `caFile`, and the host name), unix:/path/to/keyward.sock
+// (keyward's listen_unix socket). Query values must be encoded by the caller
+// (cliQueryValue).
 
 #include <functional>
 #include <map>
@@ -18,9 +23,21 @@ struct CliReply {
   std::map<std::string, std::string> headers;  // names lower-cased
 };
 
-// GET `base` (scheme://host:port[/prefix]) + `pathAndQuery`; `prepare` adds headers.
-// nullopt with `problem` set when the daemon cannot be reached.
+struct CliTlsOptions {
+  std::string caFile;  // PEM bundle to trust instead of the system's CAs (--cacert)
+};
+
+// GET `base` + `pathAndQuery`; `prepare` adds headers. nullopt with `problem` set when the
+// URL is not usable or the daemon cannot be reached.
 std::optional<CliReply> cliGet(const std::string& base, const std::string& pathAndQuery,
-                               const std::function<void(Poco::Net::HTTPRequest&)>& prepare, std::string& problem);
+                               const std::function<void(Poco::Net::HTTPRequest&)>& prepare, std::string& problem,
+                               const CliTlsOptions& tls = {});
+
+// `value` percent-encoded for a query string: everything but RFC 3986 unreserved
+// characters, so "team+ci" arrives as "team+ci" and not as "team ci".
+std::string cliQueryValue(const std::string& value);
+
+// True for the URL forms cliGet understands; otherwise `problem` says what is expected.
+bool cliUrlUsable(const std::string& url, std::string& problem);
 
 }  // namespace keyward

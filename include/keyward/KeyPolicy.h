@@ -18,6 +18,17 @@ enum class KeyType : std::uint8_t { Service, User };
 inline constexpr std::int64_t kNoStart = std::numeric_limits<std::int64_t>::min();
 inline constexpr std::int64_t kNoEnd = std::numeric_limits<std::int64_t>::max();
 
+// `rate_limit: { requests: N, per: DURATION, burst: M }`: on average N requests per `per`,
+// up to M at once (default N). requests == 0: no limit.
+struct RateLimit {
+  std::uint64_t requests = 0;
+  std::int64_t perMs = 0;  // whole seconds, at least 1s
+  std::uint64_t burst = 0;
+
+  explicit operator bool() const { return requests > 0; }
+  bool operator==(const RateLimit&) const = default;
+};
+
 struct KeyPolicy {
   std::string name;
   std::string description;
@@ -28,6 +39,7 @@ struct KeyPolicy {
   std::int64_t expiresMs = kNoEnd;      // ... and stops at this one
   KeyStatus status = KeyStatus::Active;
   std::string revokedReason;
+  RateLimit rateLimit;
 
   bool hasScope(std::string_view scope) const {
     for (const std::string& s : scopes) {

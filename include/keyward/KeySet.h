@@ -15,9 +15,12 @@
 #include "keyward/KeyPolicy.h"
 #include "keyward/LargeAllocator.h"
 #include "keyward/Problem.h"
-#include "keyward/UsageStore.h"
+#include "keyward/RevokedKey.h"
 
 namespace keyward {
+
+class KeyUsage;    // lifecycle: per-key usage, cached here by the loops
+class RateBudget;  // lifecycle: per-key and per-peer rate budgets, likewise
 
 struct KeyEntry {
   std::string id;
@@ -28,6 +31,9 @@ struct KeyEntry {
   // This key's usage record, looked up by id on the key's first use in this generation
   // (access with std::atomic_ref: several event loops may fill it at once).
   mutable KeyUsage* usage = nullptr;
+  // Its rate budgets, looked up on first use likewise (null: not looked up yet).
+  mutable RateBudget* keyBudget = nullptr;
+  mutable RateBudget* peerBudget = nullptr;
 
   const KeyPolicy& rules() const;
 };
@@ -43,6 +49,14 @@ struct AccessRules {
   std::string statusScope;   // empty: /v1/status is open
   // Every scope some route demands: what a request whose original is unknown must hold.
   std::vector<std::string> routeScopes;
+  std::vector<std::pair<std::string, RateLimit>> peerLimits;
+  // The peer's limit, or none.
+  const RateLimit* peerLimit(std::string_view peer) const {
+    for (const auto& [name, limit] : peerLimits) {
+      if (name == peer) return &limit;
+    }
+    return nullptr;
+  }
 };
 
 using KeyEntries = std::vector<KeyEntry, LargeAllocator<KeyEntry>>;

@@ -8,6 +8,8 @@ namespace keyward {
 
 inline constexpr std::size_t kMinKeyBytes = 32;
 inline constexpr std::size_t kMaxKeyBytes = 1024;
+// Shortest key text that can decode to kMinKeyBytes (base64url, unpadded).
+inline constexpr std::size_t kMinKeyTextLength = (kMinKeyBytes * 4 + 2) / 3;
 // Longest key text that can decode to kMaxKeyBytes (standard alphabet, padded).
 inline constexpr std::size_t kMaxKeyTextLength = (kMaxKeyBytes + 2) / 3 * 4;
 

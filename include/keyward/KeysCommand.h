@@ -4,10 +4,12 @@
 //
 //   keyward keys list [--status S] [--peer P] [--format table|json]
 //   keyward keys show ID [--format table|json]
-//   common: --url URL (default $KEYWARD_URL, then http://127.0.0.1:8420)
-//           --admin-key-file PATH (default $KEYWARD_ADMIN_KEY_FILE; or $KEYWARD_ADMIN_KEY)
+//   common: --url URL (default $KEYWARD_URL, then http://127.0.0.1:8420; http://, https://
+//           or unix:/path), --cacert PATH (https), --admin-key-file PATH (default
+//           $KEYWARD_ADMIN_KEY_FILE; or $KEYWARD_ADMIN_KEY); --help, --version (exit 0)
 //
-// Exit codes: 0 shown, 1 refused or not found, 2 usage or connection error.
+// Options as CliOptions parses them (--name=value too). Exit codes: 0 shown, 1 refused or
+// not found, 2 usage or connection error.
 
 #include <cstdint>
 #include <string>

@@ -14,14 +14,9 @@
 #include <vector>
 
 #include "keyward/Snapshot.h"
+#include "keyward/Verdict.h"
 
 namespace keyward {
-
-// Every answer code of /v1/verify, "ok" first.
-inline constexpr std::array<std::string_view, 15> kVerifyCodes = {
-    "ok",          "MISSING_KEY", "INVALID_KEY",        "AMBIGUOUS_KEY", "EXPIRED",
-    "NOT_YET_VALID", "SUSPENDED", "REVOKED",            "WRONG_PEER",    "INSUFFICIENT_SCOPE",
-    "INVALID_PATH", "BAD_REQUEST", "THROTTLED",         "ORIGINAL_UNKNOWN", "AMBIGUOUS_ORIGINAL"};
 
 // Upper bounds (seconds) of the verify latency histogram: time spent answering, from a
 // parsed request to its response written into the output buffer.
@@ -29,15 +24,17 @@ inline constexpr std::array<double, 10> kLatencyBuckets = {0.000025, 0.00005, 0.
                                                           0.001,    0.0025,  0.005,  0.01,    0.05};
 
 struct VerifyCounters {
-  std::array<std::atomic<std::uint64_t>, kVerifyCodes.size()> byCode{};
+  std::array<std::atomic<std::uint64_t>, kVerdictCount> byVerdict{};
+  std::array<std::atomic<std::uint64_t>, kVerdictCount> endpointDenials{};  // admin, status, metrics
   std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency{};  // last: +Inf only
   std::atomic<std::uint64_t> latencySumNs{0};
 
-  void count(std::string_view code, std::uint64_t nanos);
+  void count(Verdict verdict, std::uint64_t nanos);
 };
 
 struct VerifyTotals {
-  std::array<std::uint64_t, kVerifyCodes.size()> byCode{};
+  std::array<std::uint64_t, kVerdictCount> byVerdict{};
+  std::array<std::uint64_t, kVerdictCount> endpointDenials{};
   std::array<std::uint64_t, kLatencyBuckets.size() + 1> latency{};
   std::uint64_t latencySumNs = 0;
 };

@@ -3,11 +3,18 @@
 // systemd's ExecReload= and scripts. Unlike `kill -HUP`, it returns only when the reload has
 // been applied or refused, and says which.
 //
-//   keyward reload --pid PID [--url URL | --config PATH] [--timeout SECONDS]
+//   keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]
 //
 // The daemon's address comes from --url, else from the config's `listen` (the config is
-// found as the daemon finds it). Exit 0 applied, 1 refused (old keys still serving; the
-// problems are printed), 2 usage error, daemon unreachable or no answer in time.
+// found as the daemon finds it). Nothing is signalled unless the daemon answering there is
+// the one meant: its /v1/status pid is PID and its config is --config (each checked when
+// both sides are known). Without --pid, the pid is the one /v1/status reports, if that
+// daemon serves --config and /proc names the process keyward. Where /proc shows which
+// process holds the listening socket at the URL, that must be PID too (the kernel's word,
+// not the daemon's). A daemon with status_scope needs --key-file, which is sent only to a
+// PID /proc shows on that socket. Messages name the URL polled and where it came from.
+// Exit 0 applied, 1 refused (old keys still serving; the problems are printed), 2 usage
+// error, wrong or unreachable daemon, PID gone, or no answer in time.
 
 namespace keyward {
 

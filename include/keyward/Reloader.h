@@ -16,6 +16,7 @@
 #include "keyward/KeyLoader.h"
 #include "keyward/KeySet.h"
 #include "keyward/Snapshot.h"
+#include "keyward/UsageStore.h"
 
 namespace keyward {
 

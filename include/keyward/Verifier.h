@@ -9,6 +9,7 @@
 
 #include "keyward/HttpRequest.h"
 #include "keyward/KeySet.h"
+#include "keyward/Verdict.h"
 
 namespace keyward {
 
@@ -23,10 +24,12 @@ struct Requirement {
 };
 
 struct Decision {
-  bool allowed = false;
-  int status = 401;
-  std::string_view code;          // empty if allowed; see decideForKey() and verifyRequest()
+  Verdict verdict = Verdict::MissingKey;
   const KeyEntry* key = nullptr;  // the presented key if it is configured (allowed or not)
+
+  bool allowed() const { return verdict == Verdict::Allowed; }
+  int status() const { return statusOf(verdict); }
+  std::string_view code() const { return verdict == Verdict::Allowed ? std::string_view() : codeOf(verdict); }
 };
 
 // The checks on a known key, in order: REVOKED, SUSPENDED, NOT_YET_VALID, EXPIRED (401),

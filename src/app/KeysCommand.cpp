@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "keyward/CliHttp.h"
+#include "keyward/CliOptions.h"
 #include "keyward/Json.h"
 #include "keyward/KeyPolicy.h"
 
@@ -31,16 +32,8 @@ struct Options {
   std::string format = "table";
   std::string url;
   std::string keyFile;
+  std::string caFile;
 };
-
-int usage(const std::string& problem) {
-  if (!problem.empty()) std::cerr << "keyward keys: " << problem << "\n";
-  std::cerr << "usage: keyward keys list [--status S] [--peer P] [--format table|json]\n"
-               "       keyward keys show ID [--format table|json]\n"
-               "       options: --url URL  --admin-key-file PATH  (env KEYWARD_URL, KEYWARD_ADMIN_KEY_FILE,"
-               " KEYWARD_ADMIN_KEY)\n";
-  return kError;
-}
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -66,14 +59,17 @@ std::optional<std::string> adminKey(const Options& options, std::string& problem
 
 using Reply = CliReply;
 
-std::optional<Reply> get(const std::string& base, const std::string& pathAndQuery, const std::string& key,
+std::optional<Reply> get(const Options& options, const std::string& pathAndQuery, const std::string& key,
                          std::string& problem) {
-  return cliGet(base, pathAndQuery, [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", key); }, problem);
+  return cliGet(
+      options.url, pathAndQuery, [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", key); }, problem,
+      CliTlsOptions{options.caFile});
 }
 
+// A key id as one path segment.
 std::string encode(const std::string& value) {
   std::string out;
-  Poco::URI::encode(value, "&=?#+/ ", out);
+  Poco::URI::encode(value, "&=?#+/ %", out);
   return out;
 }
 
@@ -127,14 +123,14 @@ int refusedOrError(const Reply& reply) {
 
 int list(const Options& options, const std::string& key) {
   std::string query = "?limit=1000";
-  if (!options.status.empty()) query += "&status=" + encode(options.status);
-  if (!options.peer.empty()) query += "&peer=" + encode(options.peer);
+  if (!options.status.empty()) query += "&status=" + cliQueryValue(options.status);
+  if (!options.peer.empty()) query += "&peer=" + cliQueryValue(options.peer);
   std::vector<Poco::JSON::Object::Ptr> keys;
   std::string cursor;
   std::vector<std::string> pages;
   do {
     std::string problem;
-    auto reply = get(options.url, "/v1/keys" + query + (cursor.empty() ? "" : "&cursor=" + encode(cursor)), key, problem);
+    auto reply = get(options, "/v1/keys" + query + (cursor.empty() ? "" : "&cursor=" + cliQueryValue(cursor)), key, problem);
     if (!reply) return std::cerr << "keyward keys: " << problem << "\n", kError;
     if (reply->status != 200) return refusedOrError(*reply);
     pages.push_back(reply->body);
@@ -164,10 +160,10 @@ int list(const Options& options, const std::string& key) {
 
 int show(const Options& options, const std::string& key) {
   std::string problem;
-  auto reply = get(options.url, "/v1/keys/" + encode(options.id), key, problem);
+  auto reply = get(options, "/v1/keys/" + encode(options.id), key, problem);
   if (!reply) return std::cerr << "keyward keys: " << problem << "\n", kError;
   if (reply->status != 200) return refusedOrError(*reply);
-  auto calls = get(options.url, "/v1/keys/" + encode(options.id) + "/calls", key, problem);
+  auto calls = get(options, "/v1/keys/" + encode(options.id) + "/calls", key, problem);
   if (!calls) return std::cerr << "keyward keys: " << problem << "\n", kError;
   if (calls->status != 200) return refusedOrError(*calls);
   if (options.format == "json") {
@@ -225,35 +221,39 @@ std::string relativeTime(std::int64_t whenMs, std::int64_t nowMs) {
 
 int runKeysCommand(int argc, char** argv) {
   Options options;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) return usage("");
-  options.action = args[0];
-  if (options.action != "list" && options.action != "show") return usage("unknown action '" + options.action + "'");
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& into) {
-      if (i + 1 >= args.size()) return false;
-      into = args[++i];
-      return true;
-    };
-    bool ok = true;
-    if (a == "--status") ok = value(options.status);
-    else if (a == "--peer") ok = value(options.peer);
-    else if (a == "--format") ok = value(options.format);
-    else if (a == "--url") ok = value(options.url);
-    else if (a == "--admin-key-file") ok = value(options.keyFile);
-    else if (a == "-h" || a == "--help") return usage("");
-    else if (options.action == "show" && options.id.empty() && a.rfind("--", 0) != 0) options.id = a;
-    else return usage("unexpected argument '" + a + "'");
-    if (!ok) return usage(a + " needs a value");
+  CliOptions cli("keyward keys",
+                 "keyward keys list [--status S] [--peer P] [--format table|json] [--url URL] [--admin-key-file PATH]\n"
+                 "       keyward keys show ID [--format table|json] [--url URL] [--admin-key-file PATH]",
+                 "Asks a running daemon's admin API (a key with scope admin).\n"
+                 "URL: http://host:port, https://host:port or unix:/path/to/keyward.sock.\n"
+                 "Environment: KEYWARD_URL, KEYWARD_ADMIN_KEY_FILE, KEYWARD_ADMIN_KEY (the key itself).\n"
+                 "Exit status: 0 shown, 1 refused by the daemon or no such key, 2 usage or connection error.");
+  cli.value("status", options.status, "S", "list: only keys in status S (active, suspended, revoked, expired, pending)")
+      .value("peer", options.peer, "P", "list: only keys of peer P")
+      .value("format", options.format, "FORMAT", "table (default) or json")
+      .value("url", options.url, "URL", "the daemon (default $KEYWARD_URL, then http://127.0.0.1:8420)")
+      .value("admin-key-file", options.keyFile, "PATH", "the admin key (default $KEYWARD_ADMIN_KEY_FILE)")
+      .value("cacert", options.caFile, "PATH", "with https://, trust this PEM bundle instead of the system CAs");
+  std::vector<std::string> positionals;
+  if (auto done = cli.parse(std::vector<std::string>(argv + 1, argv + argc), positionals)) return *done;
+  if (positionals.empty()) return cli.usageError("say list or show");
+  options.action = positionals[0];
+  if (options.action != "list" && options.action != "show") {
+    return cli.usageError("unknown action '" + options.action + "' (list or show)");
   }
-  if (options.format != "table" && options.format != "json") return usage("--format must be table or json");
-  if (options.action == "show" && options.id.empty()) return usage("show needs a key id");
+  if (options.action == "show") {
+    if (positionals.size() < 2) return cli.usageError("show needs a key id");
+    options.id = positionals[1];
+  }
+  const std::size_t expected = options.action == "show" ? 2 : 1;
+  if (positionals.size() > expected) return cli.usageError("unexpected argument '" + positionals[expected] + "'");
+  if (options.format != "table" && options.format != "json") return cli.usageError("--format must be table or json");
   if (options.url.empty()) options.url = env("KEYWARD_URL");
   if (options.url.empty()) options.url = "http://127.0.0.1:8420";
   std::string problem;
   std::optional<std::string> key = adminKey(options, problem);
-  if (!key) return usage(problem);
+  if (!key) return cli.usageError(problem);
+  if (!cliUrlUsable(options.url, problem)) return cli.usageError(problem);
   try {
     return options.action == "list" ? list(options, *key) : show(options, *key);
   } catch (const Poco::Exception& e) {

@@ -4,9 +4,16 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
+#include <Poco/URI.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <set>
+#include <sstream>
+#include <filesystem>
+#include <fstream>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -15,6 +22,8 @@
 #include <vector>
 
 #include "keyward/CliHttp.h"
+#include "keyward/CliOptions.h"
+#include "keyward/Client.h"
 #include "keyward/ConfigLoader.h"
 #include "keyward/Json.h"
 
@@ -22,12 +31,6 @@ namespace keyward {
 namespace {
 
 constexpr int kApplied = 0, kRefused = 1, kError = 2;
-
-int usage(const std::string& problem) {
-  if (!problem.empty()) std::cerr << "keyward reload: " << problem << "\n";
-  std::cerr << "usage: keyward reload --pid PID [--url URL | --config PATH] [--timeout SECONDS]\n";
-  return kError;
-}
 
 // The URL of the daemon that serves `listen` ("0.0.0.0:8420" is reached on loopback).
 std::string urlOfListen(std::string listen) {
@@ -43,13 +46,23 @@ struct StatusView {
   std::int64_t lastAttemptMs = 0;
   bool lastOk = false;
   std::vector<std::string> errors;
+  long pid = 0;        // the daemon's own pid, when it reports one
+  std::string config;  // the config file it serves, when it reports one
 };
 
-std::optional<StatusView> readStatus(const std::string& url, std::string& problem) {
-  auto reply = cliGet(url, "/v1/status", [](Poco::Net::HTTPRequest&) {}, problem);
+// `key`: sent only when non-empty (a daemon with status_scope set).
+std::optional<StatusView> readStatus(const std::string& url, std::string& problem, const CliTlsOptions& tls,
+                                     const std::string& key = "") {
+  auto reply = cliGet(
+      url, "/v1/status", [&](Poco::Net::HTTPRequest& request) { if (!key.empty()) request.set("X-API-Key", key); },
+      problem, tls);
   if (!reply) return std::nullopt;
   if (reply->status != 200) {
     problem = "/v1/status answered " + std::to_string(reply->status);
+    if (reply->status == 401 || reply->status == 403) {
+      problem += key.empty() ? " (status_scope is set: give --key-file with a key that has it, and --pid)"
+                             : " to the --key-file key";
+    }
     return std::nullopt;
   }
   try {
@@ -62,6 +75,8 @@ std::optional<StatusView> readStatus(const std::string& url, std::string& proble
     auto last = root->getObject("last_reload");
     view.lastOk = last->getValue<std::string>("result") == "ok";
     view.lastAttemptMs = parseRfc3339(last->getValue<std::string>("time")).value_or(0);
+    view.pid = root->optValue<long>("pid", 0);
+    view.config = root->optValue<std::string>("config", "");
     if (auto errors = last->getArray("errors")) {
       for (std::size_t i = 0; i < errors->size(); ++i) view.errors.push_back(errors->getElement<std::string>(i));
     }
@@ -72,58 +87,209 @@ std::optional<StatusView> readStatus(const std::string& url, std::string& proble
   }
 }
 
+bool sameFile(const std::string& a, const std::string& b) {
+  std::error_code error;
+  if (std::filesystem::equivalent(a, b, error)) return true;
+  return a == b;
+}
+
+std::set<std::string> listeningInodes(long pid, const std::string& url) {
+  std::set<std::string> inodes;
+  const std::string net = "/proc/" + std::to_string(pid) + "/net/";
+  if (url.rfind("unix:", 0) == 0) {
+    // Num RefCount Protocol Flags Type St Inode Path
+    std::ifstream in(net + "unix");
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string num, ref, proto, flags, type, st, inode, path;
+      if (fields >> num >> ref >> proto >> flags >> type >> st >> inode >> path && path == url.substr(5)) {
+        inodes.insert(inode);
+      }
+    }
+    return inodes;
+  }
+  int port = 0;
+  try {
+    port = Poco::URI(url).getPort();
+  } catch (const Poco::Exception&) {
+    return inodes;
+  }
+  for (const char* table : {"tcp", "tcp6"}) {
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+    std::ifstream in(net + table);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, st, queues, timer, retransmit, uid, timeout, inode;
+      if (!(fields >> sl >> local >> remote >> st >> queues >> timer >> retransmit >> uid >> timeout >> inode)) continue;
+      const std::size_t colon = local.rfind(':');
+      if (st == "0A" && colon != std::string::npos && std::stoi(local.substr(colon + 1), nullptr, 16) == port) {
+        inodes.insert(inode);
+      }
+    }
+  }
+  return inodes;
+}
+
+// Whether process `pid` holds the listening socket that `url` reaches: true, false, or
+// nullopt when /proc does not tell us (another user's process, no /proc).
+std::optional<bool> listensOn(long pid, const std::string& url) {
+  const std::string fdDir = "/proc/" + std::to_string(pid) + "/fd";
+  std::error_code error;
+  std::filesystem::directory_iterator fds(fdDir, error);
+  if (error) return std::nullopt;
+  const std::set<std::string> wanted = listeningInodes(pid, url);
+  for (const auto& fd : fds) {
+    std::string target = std::filesystem::read_symlink(fd.path(), error).string();
+    if (error || target.rfind("socket:[", 0) != 0) continue;
+    if (wanted.count(target.substr(8, target.size() - 9))) return true;
+  }
+  return false;
+}
+
+// What /proc says the process runs ("keyward", or a test's copy of the binary). Unknown
+// (no /proc, another user's process hidden) counts as no.
+bool isKeywardProcess(long pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  return comm && std::getline(comm, name) && name.rfind("keyward", 0) == 0;
+}
+
 }  // namespace
 
 int runReloadCommand(int argc, char** argv) {
-  std::string url, config, pidText, timeoutText = "30";
-  std::vector<std::string> args(argv + 1, argv + argc);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    std::string* into = a == "--url" ? &url : a == "--config" ? &config : a == "--pid" ? &pidText
-                      : a == "--timeout" ? &timeoutText : nullptr;
-    if (a == "-h" || a == "--help") return usage("");
-    if (!into) return usage("unexpected argument '" + a + "'");
-    if (i + 1 >= args.size()) return usage(a + " needs a value");
-    *into = args[++i];
-  }
+  std::string url, config, pidText, timeoutText = "30", caFile, keyFile;
+  CliOptions cli("keyward reload", "keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]",
+                 "Sends SIGHUP to PID and returns when that daemon has applied the reload (exit 0) or\n"
+                 "refused it (exit 1: the old keys keep serving; the problems are printed). The daemon's\n"
+                 "address comes from --url, else from `listen:` in the config (--config, $KEYWARD_CONFIG,\n"
+                 "/etc/keyward/keyward.yaml, else the built-in 127.0.0.1:8420). The daemon answering there\n"
+                 "must be PID and serve that config (its /v1/status says): otherwise nothing is signalled\n"
+                 "(exit 2). Without --pid, the pid comes from /v1/status of the daemon serving --config.\n"
+                 "Exit status 2 also: usage, daemon unreachable, PID gone, no result within the timeout.");
+  cli.value("pid", pidText, "PID", "the daemon's process id ($MAINPID in a unit)")
+      .value("url", url, "URL", "the daemon: http://host:port, https://host:port or unix:/path/to/keyward.sock")
+      .value("config", config, "PATH", "the daemon's config, to read its address from")
+      .value("timeout", timeoutText, "SECONDS", "how long to wait for the result (default 30)")
+      .value("cacert", caFile, "PATH", "with https://, trust this PEM bundle instead of the system CAs")
+      .value("key-file", keyFile, "PATH",
+             "a key with the daemon's status_scope, if it sets one; sent only to the process --pid\n"
+             "                     when /proc shows it holds the socket at URL (default $KEYWARD_STATUS_KEY_FILE)");
+  std::vector<std::string> extra;
+  if (auto done = cli.parse(std::vector<std::string>(argv + 1, argv + argc), extra)) return *done;
+  if (!extra.empty()) return cli.usageError("unexpected argument '" + extra.front() + "'");
+  if (keyFile.empty() && std::getenv("KEYWARD_STATUS_KEY_FILE")) keyFile = std::getenv("KEYWARD_STATUS_KEY_FILE");
   char* end = nullptr;
-  const long pid = std::strtol(pidText.c_str(), &end, 10);
-  if (pidText.empty() || *end != '\0' || pid <= 1) return usage("--pid needs the daemon's process id");
+  long pid = std::strtol(pidText.c_str(), &end, 10);
+  if (!pidText.empty() && (*end != '\0' || pid <= 1)) return cli.usageError("--pid needs the daemon's process id");
+  if (pidText.empty() && config.empty()) {
+    return cli.usageError("give --pid, or --config for the pid the daemon serving that config reports");
+  }
   const long timeout = std::strtol(timeoutText.c_str(), &end, 10);
-  if (*end != '\0' || timeout <= 0) return usage("--timeout needs a number of seconds");
+  if (timeoutText.empty() || *end != '\0' || timeout <= 0) return cli.usageError("--timeout needs a number of seconds");
+  const CliTlsOptions tls{caFile};
+  std::string from = "--url";
   if (url.empty()) {
     auto path = chooseConfigPathForProcess(config);
     ConfigResult parsed = path ? loadConfigFile(*path) : ConfigResult{builtInConfig(), {}};
     if (!parsed.config) {
-      std::cerr << "keyward reload: cannot read the daemon's address from the config; use --url\n";
+      std::cerr << "keyward reload: cannot read the daemon's address from " << path.value_or("the config")
+                << "; use --url\n";
       for (const auto& e : parsed.errors) std::cerr << "  " << e << "\n";
       return kError;
     }
     url = urlOfListen(parsed.config->listen);
+    from = path ? "listen: in " + *path : "the built-in default (no --config, no $KEYWARD_CONFIG, no " +
+                                              std::string(kDefaultConfigPath) + ")";
+  }
+  std::string problem;
+  if (!cliUrlUsable(url, problem)) return cli.usageError(problem);
+  if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+    std::cerr << "keyward reload: there is no process " << pid << "\n";
+    return kError;
   }
 
-  std::string problem;
-  std::optional<StatusView> before = readStatus(url, problem);
-  if (!before) return std::cerr << "keyward reload: " << problem << "\n", kError;
+  // A key for /v1/status goes only to the process the kernel says holds that socket.
+  std::string statusKey;
+  if (!keyFile.empty()) {
+    if (pid == 0 || listensOn(pid, url) != true) {
+      std::cerr << "keyward reload: --key-file is sent only to a --pid that /proc shows listening at " << url
+                << "; nothing sent, nothing signalled\n";
+      return kError;
+    }
+    try {
+      statusKey = ClientKey::fromFile(keyFile).current();
+    } catch (const std::exception& e) {
+      std::cerr << "keyward reload: " << e.what() << "\n";
+      return kError;
+    }
+  }
+  std::optional<StatusView> before = readStatus(url, problem, tls, statusKey);
+  if (!before) {
+    std::cerr << "keyward reload: " << problem << " (address from " << from << ")\n";
+    return kError;
+  }
+  // The daemon must be the one we were told about: the config it serves is --config (when
+  // both are known), and its pid is --pid.
+  if (!config.empty() && !before->config.empty() && !sameFile(before->config, config)) {
+    std::cerr << "keyward reload: the keyward at " << url << " serves " << before->config << ", not " << config
+              << "; nothing signalled. Give that daemon's --url.\n";
+    return kError;
+  }
+  if (pid == 0) {
+    if (before->pid <= 1 || before->config.empty()) {
+      std::cerr << "keyward reload: the keyward at " << url
+                << " does not report its pid and config in /v1/status; give --pid\n";
+      return kError;
+    }
+    if (!isKeywardProcess(before->pid) || listensOn(before->pid, url) == false) {
+      std::cerr << "keyward reload: process " << before->pid << ", reported by " << url
+                << ", is not a keyward process; nothing signalled\n";
+      return kError;
+    }
+    pid = before->pid;
+  }
+  // Signal only the daemon we can watch: a SIGHUP to one keyward while polling another
+  // would wait for a result that never comes. The kernel's word (which process holds the
+  // listening socket) where /proc gives it, else the daemon's own.
+  if (listensOn(pid, url) == false) {
+    std::cerr << "keyward reload: process " << pid << " does not listen at " << url << " (address from " << from
+              << "); nothing signalled. Give that daemon's --url or --config.\n";
+    return kError;
+  }
+  if (before->pid != 0 && before->pid != pid) {
+    std::cerr << "keyward reload: the keyward at " << url << " (address from " << from << ") is process "
+              << before->pid << ", not " << pid << "; nothing signalled. Give that daemon's --url or --config.\n";
+    return kError;
+  }
   const std::int64_t sentMs = unixMillisNow();
   if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0) {
-    std::cerr << "keyward reload: cannot signal process " << pid << "\n";
+    std::cerr << "keyward reload: cannot signal process " << pid << ": " << std::strerror(errno) << "\n";
     return kError;
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::optional<StatusView> now = readStatus(url, problem);
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::cerr << "keyward reload: process " << pid << " exited before reporting the reload\n";
+      return kError;
+    }
+    std::optional<StatusView> now = readStatus(url, problem, tls, statusKey);
     if (!now || now->finished <= before->finished || now->lastAttemptMs + 1000 < sentMs) continue;
     if (now->lastOk) {
-      std::cout << "reloaded: generation " << now->generation << ", " << now->keys << " keys\n";
+      std::cout << "reloaded: generation " << now->generation << ", " << now->keys << " keys (process " << pid
+                << " at " << url << ")\n";
       return kApplied;
     }
-    std::cout << "reload refused; generation " << now->generation << " keeps serving:\n";
+    std::cout << "reload refused; generation " << now->generation << " keeps serving (process " << pid << " at "
+              << url << "):\n";
     for (const std::string& e : now->errors) std::cout << "  " << e << "\n";
     return kRefused;
   }
-  std::cerr << "keyward reload: no reload result within " << timeout << " s\n";
+  std::cerr << "keyward reload: no reload result from " << url << " (address from " << from << ") within " << timeout
+            << " s; is process " << pid << " the keyward serving there?\n";
   return kError;
 }
 

@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "       keygen check         < key    exit 0 if keyward accepts the key, else 1 and why\n"
     "       keygen fingerprint   < key    print the key's short fingerprint\n"
     "       keygen sha256        < key    print the 'sha256:' line for keyward.yaml\n"
+    "       keygen --help | --version\n"
     "\n"
     "  --bytes N    random bytes in the key, 32..1024 (default 32)\n"
     "  --url        base64url without padding instead of standard base64\n"
@@ -91,7 +92,18 @@ int inspect(const std::string& command) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+  // --name=value is --name value, as in keyward's subcommands.
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const std::size_t eq = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      args.push_back(arg.substr(0, eq));
+      args.push_back(arg.substr(eq + 1));
+    } else {
+      args.push_back(arg);
+    }
+  }
   if (!args.empty() && (args[0] == "check" || args[0] == "fingerprint" || args[0] == "sha256")) {
     if (args.size() > 1) return usageError("'" + args[0] + "' takes no arguments; it reads the key on stdin");
     return inspect(args[0]);
@@ -104,7 +116,10 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    if (arg == "-h" || arg == "--help") {
+    if (arg == "-V" || arg == "--version") {
+      std::cout << "keygen (keyward) " << KEYWARD_VERSION << "\n";
+      return kExitOk;
+    } else if (arg == "-h" || arg == "--help") {
       std::cout << kUsage;
       return kExitOk;
     } else if (arg == "--bytes") {

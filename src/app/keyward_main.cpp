@@ -32,6 +32,7 @@
 #include "keyward/KeysCommand.h"
 #include "keyward/Log.h"
 #include "keyward/ReloadCommand.h"
+#include "keyward/RateLimiter.h"
 #include "keyward/Reloader.h"
 #include "keyward/SecretWatcher.h"
 #include "keyward/StateKeeper.h"
@@ -289,13 +290,15 @@ class KeywardApp : public Poco::Util::Application {
     options.tls = &tls;
     HttpServer* serverPtr = nullptr;
     MetricsRegistry metrics;
+    RateLimiter limiter;  // outlives the loops: budgets keep their state across reloads
     std::unique_ptr<FailureThrottle> throttle;
     if (config.throttleFailures > 0) {
       throttle = std::make_unique<FailureThrottle>(config.throttleFailures, config.throttleWindow.count(),
                                                    config.throttleClients);
     }
     HttpServer server(listenFds, options, [&](unsigned) {
-      return std::make_unique<ApiHandler>(ApiServices{reloader, serverPtr, &usage, &metrics, throttle.get(), {}});
+      return std::make_unique<ApiHandler>(
+          ApiServices{reloader, serverPtr, &usage, &metrics, throttle.get(), &limiter, {}});
     });
     serverPtr = &server;
     try {

@@ -66,7 +66,9 @@ std::size_t base64DecodeStrictInto(std::string_view text, unsigned char* out, st
       ++padding;
       continue;
     }
-    if (padding > 0) {
+    if (isWhitespace(c)) {
+      problem = "contains whitespace";
+    } else if (padding > 0) {
       problem = "has '=' padding before the end";
     } else if (isWhitespace(c)) {
       problem = "contains whitespace";

@@ -156,6 +156,31 @@ class ConfigReader {
     return text;
   }
 
+  // `{ requests: N, per: DURATION, burst: M }`: N and M from 1 to 10^9, `per` in whole
+  // seconds from 1s to 1d (the RateLimit headers speak whole seconds).
+  std::optional<RateLimit> rateLimit(const YAML::Node& node, const std::string& where) {
+    if (!expectMap(node, where)) return std::nullopt;
+    rejectUnknown(node, where, {"requests", "per", "burst"});
+    if (!node["requests"] || !node["per"]) {
+      fail(node, where, "needs 'requests' and 'per', e.g. { requests: 100, per: 1s }");
+      return std::nullopt;
+    }
+    RateLimit limit;
+    auto requests = count(node["requests"], where + ".requests", 1, 1'000'000'000);
+    auto per = duration(node["per"], where + ".per", Millis(86'400'000));
+    std::optional<std::uint64_t> burst;
+    if (node["burst"]) burst = count(node["burst"], where + ".burst", 1, 1'000'000'000);
+    if (per && per->count() % 1000 != 0) {
+      fail(node["per"], where + ".per", "must be whole seconds, such as 1s or 1m");
+      return std::nullopt;
+    }
+    if (!requests || !per || (node["burst"] && !burst)) return std::nullopt;
+    limit.requests = *requests;
+    limit.perMs = per->count();
+    limit.burst = burst ? *burst : *requests;
+    return limit;
+  }
+
   // Refuses a mapping that names one field twice: YAML parsers differ on which one wins,
   // so the file would not say what keyward does.
   void rejectDuplicateKeys(const YAML::Node& node) {
@@ -278,6 +303,9 @@ void readPolicy(ConfigReader& r, const YAML::Node& entry, const std::string& whe
   if (const YAML::Node n = entry["scopes"]) {
     if (auto scopes = r.names(n, where + ".scopes")) policy.scopes = std::move(*scopes);
   }
+  if (const YAML::Node n = entry["rate_limit"]) {
+    if (auto limit = r.rateLimit(n, where + ".rate_limit")) policy.rateLimit = *limit;
+  }
   if (const YAML::Node n = entry["type"]) {
     auto t = n.IsScalar() ? keyTypeFromString(n.Scalar()) : std::nullopt;
     if (t) policy.type = *t;
@@ -296,7 +324,7 @@ void readPolicy(ConfigReader& r, const YAML::Node& entry, const std::string& whe
   }
 }
 
-#define KEYWARD_SOURCE_POLICY_FIELDS "description", "type", "scopes", "not_before", "expires", "status"
+#define KEYWARD_SOURCE_POLICY_FIELDS "description", "type", "scopes", "not_before", "expires", "status", "rate_limit"
 
 std::string indexed(const char* list, std::size_t i) {
   return std::string(list) + "[" + std::to_string(i) + "]";
@@ -353,17 +381,21 @@ void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
   }
 }
 
-void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
+// key_dirs and env_files: each entry is a path holding several keys, with a peer and
+// policy for all of them. `readMore` reads the fields only one kind has.
+template <class Decl, class ReadMore>
+void readSourceList(ConfigReader& r, const YAML::Node& list, const char* field,
+                    std::initializer_list<const char*> known, std::vector<Decl>& out, ReadMore&& readMore) {
   if (!list.IsSequence()) {
-    r.fail(list, "key_dirs", "must be a list");
+    r.fail(list, field, "must be a list");
     return;
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node entry = list[i];
-    const std::string where = indexed("key_dirs", i);
+    const std::string where = indexed(field, i);
     if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"path", "peer", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS});
-    KeyDirDecl decl;
+    r.rejectUnknown(entry, where, known);
+    Decl decl;
     readPolicy(r, entry, where, decl.policy);
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
@@ -373,30 +405,18 @@ void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
     ifPresent(entry, "check_permissions",
               [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
               decl.checkPermissions);
-    config.keyDirs.push_back(std::move(decl));
+    readMore(entry, where, decl);
+    out.push_back(std::move(decl));
   }
 }
 
+void readKeyDirs(ConfigReader& r, const YAML::Node& list, Config& config) {
+  readSourceList(r, list, "key_dirs", {"path", "peer", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS},
+                 config.keyDirs, [](const YAML::Node&, const std::string&, KeyDirDecl&) {});
+}
+
 void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
-  if (!list.IsSequence()) {
-    r.fail(list, "env_files", "must be a list");
-    return;
-  }
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const YAML::Node entry = list[i];
-    const std::string where = indexed("env_files", i);
-    if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"path", "peer", "names", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS});
-    EnvFileDecl decl;
-    readPolicy(r, entry, where, decl.policy);
-    decl.line = ConfigReader::lineOf(entry);
-    decl.peer = kDefaultPeer;
-    if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
-    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.path(n, where + ".path"); }, decl.path);
-    ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
-    ifPresent(entry, "check_permissions",
-              [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
-              decl.checkPermissions);
+  auto readNames = [&r](const YAML::Node& entry, const std::string& where, EnvFileDecl& decl) {
     if (const YAML::Node names = entry["names"]) {
       if (!names.IsSequence() || names.size() == 0) {
         r.fail(names, where + ".names", "must be a non-empty list of variable names");
@@ -411,8 +431,9 @@ void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
         }
       }
     }
-    config.envFiles.push_back(std::move(decl));
-  }
+  };
+  readSourceList(r, list, "env_files", {"path", "peer", "names", "check_permissions", KEYWARD_SOURCE_POLICY_FIELDS},
+                 config.envFiles, readNames);
 }
 
 // Route patterns and methods are kept folded: paths in lower case, methods in upper case,
@@ -476,7 +497,22 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
                              "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
                              "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval",
                              "throttle", "listen_unix", "tls", "original_request", "metrics_scope",
-                             "status_scope"});
+                             "status_scope", "peers"});
+  if (const YAML::Node n = root["peers"]; n && r.expectMap(n, "peers")) {
+    for (const auto& item : n) {
+      const std::string peer = item.first.IsScalar() ? item.first.Scalar() : "";
+      const std::string where = "peers." + peer;
+      if (!isValidName(peer)) {
+        r.fail(item.first, "peers", "peer names must be 1-128 characters of letters, digits and . _ : @ + -");
+        continue;
+      }
+      if (!r.expectMap(item.second, where)) continue;
+      r.rejectUnknown(item.second, where, {"rate_limit"});
+      if (const YAML::Node limit = item.second["rate_limit"]) {
+        if (auto parsed = r.rateLimit(limit, where + ".rate_limit")) config.peerLimits.emplace_back(peer, *parsed);
+      }
+    }
+  }
   r.rejectDuplicateKeys(root);
   if (const YAML::Node n = root["original_request"]) {
     const std::string value = n.IsScalar() ? n.Scalar() : "";

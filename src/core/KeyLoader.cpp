@@ -25,6 +25,7 @@ AccessRules accessRulesOf(const Config& config) {
   rules.originalRequest = config.originalRequest;
   rules.metricsScope = config.metricsScope;
   rules.statusScope = config.statusScope;
+  rules.peerLimits = config.peerLimits;
   for (const RouteRule& rule : config.routes) {
     if (std::find(rules.routeScopes.begin(), rules.routeScopes.end(), rule.scope) == rules.routeScopes.end()) {
       rules.routeScopes.push_back(rule.scope);

@@ -15,6 +15,13 @@ std::string_view keyTextProblem(std::string_view text) {
     // The usual cause: `openssl rand -base64 N` wraps its output at 64 columns for N > 48.
     return "contains a line break (use `keygen`, or `openssl rand -base64 -A`, for one line)";
   }
+  // Mistakes people make, named before the decoder's finer complaints: a copied key with a
+  // space after it, and a password where a key belongs ("hunter2" is too short, not "bad
+  // base64").
+  auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
+  if (isSpace(text.back())) return "ends with whitespace (remove the trailing spaces)";
+  if (isSpace(text.front())) return "starts with whitespace (remove the leading spaces)";
+  if (text.size() < kMinKeyTextLength) return "is too short (fewer than 32 bytes once decoded)";
   // On the stack: no heap copy of the key's bytes is ever made (or left behind).
   unsigned char bytes[kMaxKeyBytes];
   std::string_view problem;

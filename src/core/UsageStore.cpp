@@ -175,23 +175,34 @@ std::vector<RevokedKey> readRevocations(const Poco::JSON::Array::Ptr& list) {
   return revoked;
 }
 
+// Runs `read` on the top-level object of `json`. Any parse or shape error (Poco's
+// exceptions end here) gives false with `problem`.
+template <class Read>
+bool readJsonObject(std::string_view json, std::string& problem, Read&& read) {
+  try {
+    Poco::JSON::Parser parser;
+    Poco::JSON::Object::Ptr top = parser.parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
+    if (!top) throw std::runtime_error("not a JSON object");
+    read(top);
+    return true;
+  } catch (const Poco::Exception& e) {
+    problem = e.displayText();
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  return false;
+}
+
 }  // namespace
 
 bool UsageStore::loadRevocationsJson(std::string_view json, std::string& problem) {
   std::vector<RevokedKey> revoked;
-  try {
-    Poco::JSON::Parser parser;
-    Poco::JSON::Object::Ptr top = parser.parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
-    if (!top || top->getValue<int>("version") != 1) throw std::runtime_error("not a version 1 revocation file");
+  const bool ok = readJsonObject(json, problem, [&](const Poco::JSON::Object::Ptr& top) {
+    if (top->getValue<int>("version") != 1) throw std::runtime_error("not a version 1 revocation file");
     if (!top->has("revoked")) throw std::runtime_error("no 'revoked' list");
     revoked = readRevocations(top->getArray("revoked"));
-  } catch (const Poco::Exception& e) {
-    problem = e.displayText();
-    return false;
-  } catch (const std::exception& e) {
-    problem = e.what();
-    return false;
-  }
+  });
+  if (!ok) return false;
   addRevocations(revoked);
   std::lock_guard<std::mutex> lock(mutex_);
   savedRevocations_ = revoked_.size();
@@ -201,11 +212,8 @@ bool UsageStore::loadRevocationsJson(std::string_view json, std::string& problem
 bool UsageStore::loadJson(std::string_view json, std::string& problem) {
   std::unordered_map<std::string, std::unique_ptr<KeyUsage>> usage;
   std::vector<RevokedKey> revoked;
-  try {
-    Poco::JSON::Parser parser;
-    Poco::Dynamic::Var root = parser.parse(std::string(json));
-    Poco::JSON::Object::Ptr top = root.extract<Poco::JSON::Object::Ptr>();
-    const int version = top ? top->getValue<int>("version") : 0;
+  const bool ok = readJsonObject(json, problem, [&](const Poco::JSON::Object::Ptr& top) {
+    const int version = top->getValue<int>("version");
     if (version != 1 && version != 2) throw std::runtime_error("not a version 1 or 2 state file");
     Poco::JSON::Object::Ptr keys = top->getObject("keys");
     if (!keys) throw std::runtime_error("no 'keys' object");
@@ -235,13 +243,8 @@ bool UsageStore::loadJson(std::string_view json, std::string& problem) {
     }
     // Version 1 files kept the revocations here too: they are kept, never dropped.
     if (version == 1 && top->has("revoked")) revoked = readRevocations(top->getArray("revoked"));
-  } catch (const Poco::Exception& e) {
-    problem = e.displayText();
-    return false;
-  } catch (const std::exception& e) {
-    problem = e.what();
-    return false;
-  }
+  });
+  if (!ok) return false;
   addRevocations(revoked);
   std::lock_guard<std::mutex> lock(mutex_);
   usage_ = std::move(usage);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 
 #include "keyward/AdminViews.h"
 #include "keyward/Json.h"
@@ -29,8 +30,9 @@ bool hasPrefixPath(std::string_view path, std::string_view prefix) {
 // Writes a refusal: fixed body, no detail about the key. `retryAfter` (seconds) goes with
 // 429s. nginx auth_request passes only 401 and 403 on (anything else becomes a 500 for
 // every client), so for it other statuses are sent as 403; X-Keyward-Code keeps the truth.
-void writeDenial(ResponseWriter& response, int status, std::string_view code, AnswerStyle style,
-                 std::string_view retryAfter = {}) {
+void writeDenial(ResponseWriter& response, Verdict verdict, AnswerStyle style, std::string_view retryAfter = {}) {
+  const std::string_view code = codeOf(verdict);
+  int status = statusOf(verdict);
   if (style == AnswerStyle::AuthRequest && status != 401 && status != 403) status = 403;
   response.status(status);
   if (status == 401) response.header("WWW-Authenticate", "ApiKey realm=\"keyward\"");
@@ -77,6 +79,14 @@ void sendJson(ResponseWriter& response, int status, std::string_view body) {
   response.finish(kJson, body);
 }
 
+// As /v1/status reports it: absolute, so a client can compare it whatever its directory.
+std::string absolutePath(const std::string& path) {
+  if (path.empty()) return "built-in";
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  return error ? path : absolute.lexically_normal().string();
+}
+
 std::string_view withoutQuery(std::string_view uri) { return uri.substr(0, uri.find_first_of("?#")); }
 
 // A proxy whose forwarded headers are believed: a configured address, or any peer on the
@@ -95,8 +105,10 @@ ApiHandler::ApiHandler(const ApiServices& services)
       throttle_(services.throttle),
       registry_(services.metrics),
       counters_(services.metrics ? &services.metrics->addLoop() : nullptr),
+      limiter_(services.limiter),
       clock_(services.clock ? services.clock : Clock(unixMillisNow)),
-      keys_(services.reloader.keys()) {}
+      keys_(services.reloader.keys()),
+      configPath_(absolutePath(services.reloader.configPath())) {}
 
 void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
   now_ = clock_();
@@ -123,7 +135,7 @@ bool ApiHandler::allowedToRead(const HttpRequest& request, const ClientInfo& cli
   if (scope.empty()) return true;
   Decision decision = verifyRequest(request, keys, Requirement{{}, scope, {}}, now_);
   record(decision, request.method, request.path, client);
-  if (decision.allowed) return true;
+  if (decision.allowed()) return true;
   refuse(request, client, keys, decision, AnswerStyle::Json, response);
   return false;
 }
@@ -138,7 +150,7 @@ void ApiHandler::record(const Decision& decision, std::string_view method, std::
     usage = &usage_->forKey(decision.key->id);
     slot.store(usage, std::memory_order_release);
   }
-  usage->record(now_, decision.allowed, method, path, decision.status, decision.code, client.host(host_));
+  usage->record(now_, decision.allowed(), method, path, decision.status(), decision.code(), client.host(host_));
 }
 
 void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
@@ -146,10 +158,10 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   struct CountOnExit {  // every verify answer is counted, whichever way it leaves
     VerifyCounters* counters;
     std::chrono::steady_clock::time_point started;
-    std::string_view code = "BAD_REQUEST";
+    Verdict verdict = Verdict::BadRequest;
     ~CountOnExit() {
       if (counters) {
-        counters->count(code, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        counters->count(verdict, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                              std::chrono::steady_clock::now() - started)
                                                              .count()));
       }
@@ -163,7 +175,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   if (original.conflicting) {
     // A client added original-request fields the proxy did not overwrite: refuse rather
     // than guess which ones the proxy set.
-    counted.code = refuse(request, client, keys, Decision{false, 400, "AMBIGUOUS_ORIGINAL", nullptr}, style, response);
+    counted.verdict = refuse(request, client, keys, {Verdict::AmbiguousOriginal}, style, response);
     return;
   }
 
@@ -174,7 +186,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     peer = queryParam(request.query, "peer");
     scope = queryParam(request.query, "scope");
     if (!peer.valid || !scope.valid) {
-      counted.code = refuse(request, client, keys, Decision{false, 400, "BAD_REQUEST", nullptr}, style, response);
+      counted.verdict = refuse(request, client, keys, {Verdict::BadRequest}, style, response);
       return;
     }
     need.peer = peer.value;
@@ -190,7 +202,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     } else {
       std::optional<std::string> normalized = normalizePath(originalPath);
       if (!normalized) {
-        counted.code = refuse(request, client, keys, Decision{false, 403, "INVALID_PATH", nullptr}, style, response);
+        counted.verdict = refuse(request, client, keys, {Verdict::InvalidPath}, style, response);
         return;
       }
       scratch_ = std::move(*normalized);
@@ -199,13 +211,15 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   }
 
   Decision decision = verifyRequest(request, keys, need, now_);
+  rate_ = {};
+  if (decision.allowed() && limiter_ && !admitRate(*decision.key, keys->rules())) decision.verdict = Verdict::RateLimited;
   const bool fromProxy = original.family != OriginalFamily::None;
   record(decision, fromProxy ? original.method : request.method, fromProxy ? originalPath : request.path, client);
-  if (!decision.allowed) {
-    counted.code = refuse(request, client, keys, decision, style, response);
+  if (!decision.allowed()) {
+    counted.verdict = refuse(request, client, keys, decision, style, response);
     return;
   }
-  counted.code = {};
+  counted.verdict = Verdict::Allowed;
   const KeyEntry& key = *decision.key;
   const KeyPolicy& policy = key.rules();
   response.status(200);
@@ -219,6 +233,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   response.header("X-Keyward-Peer", key.peer);
   policy.writeScopeList(scopes_);
   response.header("X-Keyward-Scopes", scopes_);
+  if (rate_.applies) writeRateHeaders(response);
   const bool expiresSoon = policy.expiresMs != kNoEnd && policy.expiresMs - now_ <= keys->rules().expiryWarningMs;
   std::string expires;
   if (expiresSoon) {
@@ -244,7 +259,7 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   const KeySet* keys = keys_.get();
   Decision decision = verifyRequest(request, keys, Requirement{{}, "admin", {}}, now_);
   record(decision, request.method, request.path, client);
-  if (!decision.allowed) {
+  if (!decision.allowed()) {
     refuse(request, client, keys, decision, AnswerStyle::Json, response);
     return;
   }
@@ -275,8 +290,25 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   sendJson(response, 200, body_);
 }
 
-std::string_view ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
-                                    Decision decision, AnswerStyle style, ResponseWriter& response) {
+Verdict ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
+                           Decision decision, AnswerStyle style, ResponseWriter& response) {
+  const Verdict sent = deny(request, client, keys, decision, style, response);
+  // Verify answers are counted with their latency (CountOnExit); the other endpoints here.
+  if (counters_ && !hasPrefixPath(request.path, kVerify)) {
+    counters_->endpointDenials[indexOf(sent)].fetch_add(1, std::memory_order_relaxed);
+  }
+  return sent;
+}
+
+Verdict ApiHandler::deny(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
+                         Decision decision, AnswerStyle style, ResponseWriter& response) {
+  if (decision.verdict == Verdict::RateLimited) {
+    // A valid key over its budget: not a guess, so not counted by the failure throttle.
+    logDenial(request, client, decision);
+    writeRateHeaders(response);
+    writeDenial(response, decision.verdict, style, std::to_string(std::max<std::int64_t>(1, (rate_.retryAfterUs + 999'999) / 1'000'000)));
+    return decision.verdict;
+  }
   if (throttle_) {
     const AddressKey who = clientAddressOf(request, client, isTrustedProxy(keys, client));
     FailureThrottle::Verdict verdict = throttle_->recordDenial(who, now_);
@@ -285,13 +317,63 @@ std::string_view ApiHandler::refuse(const HttpRequest& request, const ClientInfo
         Log::warn("throttle", "too many denied requests from one client; answering 429 until the window ends",
                   {{"client", client.text()}, {"retry_after", verdict.retryAfterSeconds}});
       }
-      writeDenial(response, 429, "THROTTLED", style, std::to_string(verdict.retryAfterSeconds));
-      return "THROTTLED";
+      writeDenial(response, Verdict::Throttled, style, std::to_string(verdict.retryAfterSeconds));
+      return Verdict::Throttled;
     }
   }
   logDenial(request, client, decision);
-  writeDenial(response, decision.status, decision.code, style);
-  return decision.code;
+  writeDenial(response, decision.verdict, style);
+  return decision.verdict;
+}
+
+bool ApiHandler::admitRate(const KeyEntry& key, const AccessRules& rules) {
+  const RateLimit& keyLimit = key.rules().rateLimit;
+  const RateLimit* peerLimit = rules.peerLimits.empty() ? nullptr : rules.peerLimit(key.peer);
+  if (!keyLimit && !peerLimit) return true;
+  // Budgets are found once per key and generation, then reached by pointer.
+  auto cached = [&](RateBudget*& field, RateLimiter::Kind kind, std::string_view name, const RateLimit& limit) {
+    std::atomic_ref<RateBudget*> slot(field);
+    RateBudget* budget = slot.load(std::memory_order_acquire);
+    if (!budget) {
+      budget = limiter_->budget(kind, name, limit);
+      slot.store(budget, std::memory_order_release);
+    }
+    return budget;
+  };
+  const std::int64_t nowUs =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  rate_.applies = true;
+  RateBudget* keyBudget = keyLimit ? cached(key.keyBudget, RateLimiter::Kind::Key, key.id, keyLimit) : nullptr;
+  RateBudget* peerBudget = peerLimit ? cached(key.peerBudget, RateLimiter::Kind::Peer, key.peer, *peerLimit) : nullptr;
+  RateBudget::Outcome keyOutcome, peerOutcome;
+  if (keyBudget) {
+    keyOutcome = keyBudget->take(nowUs);
+    if (!keyOutcome.allowed) return rate_.set("key", keyLimit, keyOutcome), false;
+  }
+  if (peerBudget) {
+    peerOutcome = peerBudget->take(nowUs);
+    if (!peerOutcome.allowed) {
+      if (keyBudget) keyBudget->giveBack();
+      return rate_.set("peer", *peerLimit, peerOutcome), false;
+    }
+  }
+  // Admitted: tell the caller about the tighter of the two budgets.
+  if (keyBudget && (!peerBudget || keyOutcome.remaining <= peerOutcome.remaining)) {
+    rate_.set("key", keyLimit, keyOutcome);
+  } else {
+    rate_.set("peer", *peerLimit, peerOutcome);
+  }
+  return true;
+}
+
+// IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the policy (quota q per
+// window w seconds) and what is left of it (r requests, full again in t seconds).
+void ApiHandler::writeRateHeaders(ResponseWriter& response) {
+  const std::string name = std::string("\"") + rate_.policy + "\"";
+  response.header("RateLimit-Policy",
+                  name + ";q=" + std::to_string(rate_.limit.requests) + ";w=" + std::to_string(rate_.limit.perMs / 1000));
+  response.header("RateLimit", name + ";r=" + std::to_string(rate_.outcome.remaining) +
+                                   ";t=" + std::to_string((rate_.outcome.resetUs + 999'999) / 1'000'000));
 }
 
 void ApiHandler::metrics(ResponseWriter& response) {
@@ -333,8 +415,8 @@ void ApiHandler::logDenial(const HttpRequest& request, const ClientInfo& client,
     return;
   }
   Log::info("deny", "request denied",
-            {{"code", decision.code},
-             {"status", decision.status},
+            {{"code", decision.code()},
+             {"status", decision.status()},
              {"key_id", decision.key ? std::string_view(decision.key->id) : std::string_view()},
              {"client", client.text()},
              {"path", request.path}});
@@ -353,7 +435,7 @@ void ApiHandler::status(ResponseWriter& response) {
   // Who answers: lets a client (the rotation tool) check it reached the daemon it means.
   body += ",\"pid\":" + std::to_string(::getpid());
   body += ",\"config\":";
-  appendJsonString(body, reloader_.configPath().empty() ? std::string_view("built-in") : reloader_.configPath());
+  appendJsonString(body, configPath_);
   body += ",\"started\":";
   appendJsonString(body, formatRfc3339(s.startedUnixMs));
   body += ",\"generation\":" + std::to_string(s.generation);

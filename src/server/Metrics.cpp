@@ -2,17 +2,8 @@
 
 namespace keyward {
 
-void VerifyCounters::count(std::string_view code, std::uint64_t nanos) {
-  std::size_t index = 0;
-  if (!code.empty()) {
-    for (std::size_t i = 1; i < kVerifyCodes.size(); ++i) {
-      if (kVerifyCodes[i] == code) {
-        index = i;
-        break;
-      }
-    }
-  }
-  byCode[index].fetch_add(1, std::memory_order_relaxed);
+void VerifyCounters::count(Verdict verdict, std::uint64_t nanos) {
+  byVerdict[indexOf(verdict)].fetch_add(1, std::memory_order_relaxed);
   const double seconds = static_cast<double>(nanos) / 1e9;
   std::size_t bucket = 0;
   while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;
@@ -49,7 +40,10 @@ VerifyTotals MetricsRegistry::totals() const {
   std::lock_guard<std::mutex> lock(mutex_);
   VerifyTotals t;
   for (const auto& loop : loops_) {
-    for (std::size_t i = 0; i < t.byCode.size(); ++i) t.byCode[i] += loop->byCode[i].load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < t.byVerdict.size(); ++i) {
+      t.byVerdict[i] += loop->byVerdict[i].load(std::memory_order_relaxed);
+      t.endpointDenials[i] += loop->endpointDenials[i].load(std::memory_order_relaxed);
+    }
     for (std::size_t i = 0; i < t.latency.size(); ++i) t.latency[i] += loop->latency[i].load(std::memory_order_relaxed);
     t.latencySumNs += loop->latencySumNs.load(std::memory_order_relaxed);
   }

@@ -63,9 +63,15 @@ std::string renderMetrics(const MetricsInputs& in) {
 
   w.family("keyward_verify_requests_total", "counter",
            "Verify answers by result code (ok or the denial code).");
-  for (std::size_t i = 0; i < kVerifyCodes.size(); ++i) {
-    w.sample("keyward_verify_requests_total", label("code", kVerifyCodes[i]),
-             static_cast<double>(in.verify.byCode[i]));
+  for (std::size_t i = 0; i < kVerdictCount; ++i) {
+    w.sample("keyward_verify_requests_total", label("code", kVerdicts[i].code),
+             static_cast<double>(in.verify.byVerdict[i]));
+  }
+  w.family("keyward_endpoint_denials_total", "counter",
+           "Refused requests to the admin API, /v1/status and /metrics, by denial code.");
+  for (std::size_t i = 1; i < kVerdictCount; ++i) {
+    w.sample("keyward_endpoint_denials_total", label("code", kVerdicts[i].code),
+             static_cast<double>(in.verify.endpointDenials[i]));
   }
   w.family("keyward_verify_duration_seconds", "histogram",
            "Time to answer a verify request, from parsed request to response.");

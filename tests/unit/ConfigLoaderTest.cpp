@@ -124,6 +124,12 @@ TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
       {"methods and except_methods", "routes:\n  - { path: /a, scope: s, methods: [GET], except_methods: [HEAD] }\n",
        "give either 'methods' or 'except_methods'"},
       {"route with ;params", "routes:\n  - { path: '/a;x', scope: s }\n", "routes[0].path: must start with '/'"},
+      {"rate limit without per", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5 } }\n", "keys[0].rate_limit: needs 'requests' and 'per'"},
+      {"rate limit in ms", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5, per: 500ms } }\n", "keys[0].rate_limit.per: must be whole seconds"},
+      {"rate limit zero", "key_dirs:\n  - { path: /k, rate_limit: { requests: 0, per: 1s } }\n", "key_dirs[0].rate_limit.requests: must be between 1"},
+      {"rate limit unknown field", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5, per: 1s, brust: 9 } }\n", "unknown field 'brust'"},
+      {"peer limit bad", "peers:\n  worker: { rate_limit: { per: 1s } }\n", "peers.worker.rate_limit: needs"},
+      {"peer unknown field", "peers:\n  worker: { limit: 5 }\n", "peers.worker: unknown field 'limit'"},
       {"credentials dir unset", "keys:\n  - { id: a, file: '${CREDENTIALS_DIRECTORY}/k' }\n",
        "keys[0].file: uses ${CREDENTIALS_DIRECTORY}, which is not set"},
   };
@@ -152,6 +158,20 @@ TEST(ConfigLoader, ReadsTheProxyAndEndpointSettings) {
   EXPECT_EQ(c.routes[0].exceptMethods, (std::vector<std::string>{"GET", "HEAD"}));
   // Default share: a quarter of max_connections.
   EXPECT_EQ(parseConfigText("limits: { max_connections: 100 }\n", "k.yaml").config->limits.connectionsPerClient(), 25u);
+}
+
+TEST(ConfigLoader, ReadsRateLimitsOfKeysSourcesAndPeers) {
+  ConfigResult r = parseConfigText(
+      "keys:\n  - { id: a, env: A, rate_limit: { requests: 100, per: 1s, burst: 20 } }\n"
+      "env_files:\n  - { path: /e, rate_limit: { requests: 60, per: 1m } }\n"
+      "peers:\n  worker: { rate_limit: { requests: 1000, per: 1s } }\n",
+      "k.yaml");
+  ASSERT_TRUE(r.config) << allErrors(r);
+  EXPECT_EQ(r.config->keys[0].policy.rateLimit, (RateLimit{100, 1000, 20}));
+  EXPECT_EQ(r.config->envFiles[0].policy.rateLimit, (RateLimit{60, 60000, 60})) << "burst defaults to requests";
+  ASSERT_EQ(r.config->peerLimits.size(), 1u);
+  EXPECT_EQ(r.config->peerLimits[0].first, "worker");
+  EXPECT_EQ(r.config->peerLimits[0].second, (RateLimit{1000, 1000, 1000}));
 }
 
 TEST(ConfigLoader, ExpandsTheCredentialsDirectory) {

@@ -61,9 +61,9 @@ TEST(Lifecycle, DecisionTable) {
     KeyEntry key = keyWith(row.policy);
     key.revoked = row.policy.status == KeyStatus::Revoked;
     Decision d = decideForKey(key, row.need, row.now);
-    EXPECT_EQ(d.status, row.status) << row.why;
-    EXPECT_EQ(d.code, row.code) << row.why;
-    EXPECT_EQ(d.allowed, row.status == 200) << row.why;
+    EXPECT_EQ(d.status(), row.status) << row.why;
+    EXPECT_EQ(d.code(), row.code) << row.why;
+    EXPECT_EQ(d.allowed(), row.status == 200) << row.why;
     EXPECT_EQ(d.key, &key) << row.why;
   }
 }
