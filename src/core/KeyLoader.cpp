@@ -4,16 +4,6 @@
 
 namespace keyward {
 
-WatchTargets watchTargetsOf(const Config& config) {
-  WatchTargets targets;
-  for (const KeyDirDecl& d : config.keyDirs) targets.dirs.push_back(d.path);
-  for (const KeyDecl& k : config.keys) {
-    if (k.origin == KeyOrigin::File) targets.files.push_back(k.ref);
-  }
-  for (const EnvFileDecl& e : config.envFiles) targets.files.push_back(e.path);
-  return targets;
-}
-
 AccessRules accessRulesOf(const Config& config) {
   AccessRules rules;
   rules.routes = config.routes;
@@ -53,8 +43,8 @@ KeyLoadResult loadKeys(const Config& config, const EnvLookup& env, bool withList
                        std::int64_t nowMs) {
   SourceLoad load;
   for (const KeyDecl& decl : config.keys) loadKeyDecl(decl, config.path, env, load);
-  for (const KeyDirDecl& decl : config.keyDirs) loadKeyDir(decl, load);
-  for (const EnvFileDecl& decl : config.envFiles) loadEnvFile(decl, load);
+  for (const KeyDirDecl& decl : config.keyDirs) loadKeyDir(decl, load, config.path);
+  for (const EnvFileDecl& decl : config.envFiles) loadEnvFile(decl, load, config.path);
 
   KeyLoadResult result;
   result.problems = std::move(load.problems);
