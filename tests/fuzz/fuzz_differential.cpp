@@ -72,7 +72,8 @@ Run runKeyward(const std::string& bytes) {
   Run run;
   std::size_t pos = 0;
   while (true) {
-    HttpRequest request;
+    // Reused, as the event loop reuses its one request (256 KiB with room for 8192 fields).
+    static HttpRequest request;
     std::size_t scanned = 0;
     ParseResult parsed = parser.parse(bytes.data() + pos, bytes.size() - pos, scanned, request);
     if (parsed.status == ParseStatus::NeedMore) return run;
@@ -250,6 +251,13 @@ std::string_view requestLine(std::string_view rest) {
   return rest.substr(0, rest.find("\r\n"));
 }
 
+// Whether the head that starts at `rest` has a line starting with SP or HTAB (obs-fold).
+bool hasObsFold(std::string_view rest) {
+  const std::size_t end = rest.find("\r\n\r\n");
+  const std::string_view head = rest.substr(0, end);
+  return head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos;
+}
+
 // keyward refused a request that llhttp accepted (`accepted`, as llhttp read it; `rest`: the
 // input from where the request starts). Returns why that is deliberate, or nullptr (a finding).
 const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accepted,
@@ -303,6 +311,9 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 MUST be treated as faulty framing; llhttp
   // applies it.
   if (reason == "Transfer-Encoding in an HTTP/1.0 request") return "HTTP/1.0 chunked";
+  // keyward bounds the chunk-size line to 16 hex digits, leading zeros included, so that it
+  // never waits for an unbounded line (ChunkedBody.h); llhttp takes any number of zeros.
+  if (reason == "chunk size too long") return "chunk-size bound";
   // Chunk extensions and trailer fields are allowed by RFC 9112 7.1 and parsed by llhttp;
   // keyward reads no body and refuses both (documented in ChunkedBody.h).
   if (reason == "chunk extensions are not accepted") return "chunk extensions";
@@ -312,7 +323,10 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   if (reason == "bare LF line ending" || reason == "bare LF in chunked body") return "bare LF";
   // obs-fold: RFC 9112 5.2 lets a server reject it with 400 or replace it by SP; llhttp keeps
   // it, keyward rejects it (README).
-  if (reason == "obsolete line folding") return "obs-fold";
+  // keyward checks each field line as it goes, so a fold may be refused for what the line
+  // before it holds ("Content-Length:" CRLF " 2" is an empty Content-Length to keyward, "2" to
+  // llhttp): any refusal of a head with a fold in it is the same difference.
+  if (reason == "obsolete line folding" || hasObsFold(rest)) return "obs-fold";
   // A fragment never travels in a request (RFC 9112 3.2: no "#" in any target form); llhttp
   // takes one, keyward refuses the target. Only '#': any other byte keyward refuses there
   // stays a finding.
