@@ -68,6 +68,15 @@ TEST_F(HostileRequests, MalformedHttpAndCredentialTricksGetTheirAnswer) {
       {"conflicting Content-Length", get("Content-Length: 1\r\nContent-Length: 2\r\n"), 400},
       {"Transfer-Encoding with Content-Length", get("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n"), 400},
       {"a transfer coding other than chunked", get("Transfer-Encoding: gzip, chunked\r\n"), 501},
+      // RFC 9112 conformance (issue 11 item 13) and the differential fuzzer's findings.
+      {"empty Host", "GET /v1/verify HTTP/1.1\r\nHost:\r\n\r\n", 400},
+      {"Host with userinfo", "GET /v1/verify HTTP/1.1\r\nHost: user@host\r\n\r\n", 400},
+      {"Host with a path", "GET /v1/verify HTTP/1.1\r\nHost: host/path\r\n\r\n", 400},
+      {"two Hosts on one line", "GET /v1/verify HTTP/1.1\r\nHost: host, other\r\n\r\n", 400},
+      {"the same Content-Length twice", get("Content-Length: 0\r\nContent-Length: 0\r\n"), 400},
+      {"CONNECT", "CONNECT k:443 HTTP/1.1\r\nHost: k:443\r\n\r\n", 501},
+      {"chunked with an empty list element", get("Transfer-Encoding: chunked,\r\n"), 400},
+      {"chunked not last", get("Transfer-Encoding: chunked, gzip\r\n"), 400},
       {"huge header", get("X-Pad: " + std::string(70000, 'a') + "\r\n"), 431},
       {"too many fields", [] {
          std::string h;
