@@ -35,6 +35,7 @@
 #include "keyward/RateLimiter.h"
 #include "keyward/Reloader.h"
 #include "keyward/SecretWatcher.h"
+#include "keyward/SharedState.h"
 #include "keyward/StateKeeper.h"
 #include "keyward/SystemdNotifier.h"
 #include "keyward/TlsContext.h"
@@ -49,6 +50,8 @@ const auto kProcessStart = std::chrono::steady_clock::now();
 
 // sigqueue() value that marks a SIGHUP sent by our own SecretWatcher.
 constexpr int kWatchReload = 0x6b77;
+// ... and one sent by SharedState: another replica revoked a key this one serves.
+constexpr int kSharedStateReload = 0x6b73;
 
 // Exit codes (documented in README).
 constexpr int kExitOk = 0;
@@ -296,9 +299,15 @@ class KeywardApp : public Poco::Util::Application {
       throttle = std::make_unique<FailureThrottle>(config.throttleFailures, config.throttleWindow.count(),
                                                    config.throttleClients);
     }
+    std::unique_ptr<SharedState> shared;  // shared_state: started below, stopped before the limiter goes
+    if (config.sharedState.enabled()) {
+      shared = std::make_unique<SharedState>(config, limiter, usage, reloader, [] {
+        sigqueue(::getpid(), SIGHUP, sigval{kSharedStateReload});
+      });
+    }
     HttpServer server(listenFds, options, [&](unsigned) {
       return std::make_unique<ApiHandler>(
-          ApiServices{reloader, serverPtr, &usage, &metrics, throttle.get(), &limiter, {}});
+          ApiServices{reloader, serverPtr, &usage, &metrics, throttle.get(), &limiter, {}, shared.get()});
     });
     serverPtr = &server;
     try {
@@ -319,6 +328,7 @@ class KeywardApp : public Poco::Util::Application {
                {"load_ms", first.millis},
                {"startup_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - kProcessStart).count()}});
     logExpiringKeys(reloader);
+    if (shared) shared->start();
 
     SystemdNotifier notifier;
     notifier.ready(statusLine(reloader));
@@ -361,7 +371,9 @@ class KeywardApp : public Poco::Util::Application {
         const bool fromWatcher = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
                                  info.si_value.sival_int == kWatchReload;
         notifier.reloading();
-        ReloadOutcome outcome = reload(reloader, config, fromWatcher ? "watch" : "signal");
+        const bool fromShared = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
+                                info.si_value.sival_int == kSharedStateReload;
+        ReloadOutcome outcome = reload(reloader, config, fromWatcher ? "watch" : fromShared ? "shared_state" : "signal");
         if (outcome.ok && watcher) watcher->setTargets(watchTargetsOf(*outcome.config), outcome.sourcesFingerprint);
         if (outcome.ok && !config.tls.listen.empty()) reloadTls(tls, *outcome.config);
         notifier.ready(statusLine(reloader));
@@ -374,6 +386,7 @@ class KeywardApp : public Poco::Util::Application {
       watcher.reset();
       server.stop();
       listener.close();
+      if (shared) shared->stop();  // after the last request: its counts reach the fleet
       keeper.flush();
       Log::info("stopped", "keyward stopped", {{"requests", server.stats().requests}});
       return kExitOk;
