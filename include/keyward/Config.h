@@ -95,7 +95,7 @@ struct SharedStateConfig {
   bool checkPermissions = true;
   std::string keyPrefix = "keyward:";
   std::string replicaName;   // this replica's name in Redis; empty = host name + state_dir or pid
-  Millis syncInterval{100};  // rate budgets and revocations
+  Millis syncInterval{50};   // rate budgets and revocations
   Millis usageInterval{1000};  // usage (counts, last used)
   Millis timeout{500};       // connect and every reply
   bool enabled() const { return !redis.empty(); }

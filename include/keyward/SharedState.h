@@ -95,6 +95,8 @@ class SharedState {
   // Sync thread only.
   std::unordered_map<std::string, FleetCount> counts_;        // by budget Redis key
   std::unordered_map<std::string, std::int64_t> carry_;       // given back after being reported
+  std::unordered_map<std::string, int> idleRounds_;           // rounds with nothing admitted here
+  std::uint64_t round_ = 0;
   std::unordered_map<std::string, UsageFigures> pushedUsage_;  // what this replica last wrote
   std::set<std::string> othersShown_;                          // ids given others' figures
   std::set<std::string> knownRevoked_;                         // fingerprints known here

@@ -45,7 +45,7 @@ shared_state:
   ConfigResult defaults = parseConfigText("shared_state: { redis: 'unix:/run/redis/redis.sock' }\n", "k.yaml");
   ASSERT_TRUE(defaults.config) << allErrors(defaults);
   EXPECT_EQ(defaults.config->sharedState.keyPrefix, "keyward:");
-  EXPECT_EQ(defaults.config->sharedState.syncInterval, Millis(100));
+  EXPECT_EQ(defaults.config->sharedState.syncInterval, Millis(50));
   EXPECT_EQ(defaults.config->sharedState.usageInterval, Millis(1000));
   EXPECT_EQ(defaults.config->sharedState.timeout, Millis(500));
 }
