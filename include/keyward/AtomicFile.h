@@ -1,6 +1,7 @@
 #pragma once
 // Writes a file so that readers see either the old content or the new, never a mix: a
-// temporary file in the same directory, fsync, then rename (or link, to refuse replacing).
+// hidden temporary file in the same directory, fsync, then rename (or link, to refuse
+// replacing).
 
 #include <string>
 #include <string_view>

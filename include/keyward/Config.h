@@ -18,9 +18,12 @@ using Millis = std::chrono::milliseconds;
 // Bounds on what one client may make the server hold. Defaults are safe for a loopback or
 // LAN auth backend; every one is settable under `limits:` in the YAML.
 struct HttpLimits {
-  std::size_t maxHeaderBytes = 8192;        // request line + all header lines
-  std::size_t maxHeaderCount = 64;          // header fields per request (at most 256)
-  std::size_t maxUriBytes = 4096;           // request target
+  // Defaults never refuse what a shipped proxy passes on: nginx forwards a client's headers
+  // (up to 4 x 8 KiB, any number of fields) to its auth subrequest, and turns keyward's 431
+  // into a 500 for the client. Envoy allows 60 KiB, HAProxy 16 KiB.
+  std::size_t maxHeaderBytes = 65536;       // request line + all header lines
+  std::size_t maxHeaderCount = 8192;        // header fields per request (at most 8192)
+  std::size_t maxUriBytes = 8192;           // request target
   std::size_t maxBodyBytes = 1024;          // verify reads no body; a larger one is refused
   std::uint64_t maxRequestsPerConnection = 1000000;
   Millis headerTimeout{5000};               // whole request head, from its first byte
@@ -148,6 +151,6 @@ struct Config {
 
 inline constexpr const char* kDefaultPeer = "default";
 inline constexpr const char* kDefaultConfigPath = "/etc/keyward/keyward.yaml";
-inline constexpr std::size_t kMaxHeaderCountLimit = 256;
+inline constexpr std::size_t kMaxHeaderCountLimit = 8192;  // 64 KiB of the shortest fields
 
 }  // namespace keyward

@@ -24,6 +24,7 @@ struct HttpRequest {
   bool keepAlive = true;
   bool expectContinue = false;
   std::size_t contentLength = 0;
+  bool chunked = false;     // Transfer-Encoding: chunked; the body follows the head, contentLength is 0
   std::size_t headerCount = 0;
   std::array<HeaderField, kMaxHeaderCountLimit> headers;
 

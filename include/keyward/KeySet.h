@@ -15,10 +15,12 @@
 #include "keyward/KeyPolicy.h"
 #include "keyward/LargeAllocator.h"
 #include "keyward/Problem.h"
-#include "keyward/RateLimiter.h"
-#include "keyward/UsageStore.h"
+#include "keyward/RevokedKey.h"
 
 namespace keyward {
+
+class KeyUsage;    // lifecycle: per-key usage, cached here by the loops
+class RateBudget;  // lifecycle: per-key and per-peer rate budgets, likewise
 
 struct KeyEntry {
   std::string id;

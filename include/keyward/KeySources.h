@@ -18,7 +18,11 @@ namespace keyward {
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
-// The process environment.
+// The process environment. A variable read through it is copied into wiped memory, wiped
+// in place and removed from the environment (so /proc/PID/environ and a child process no
+// longer show a key); later lookups of it, from any EnvLookup made here, see the copy.
+// Thread-safe among lookups; like unsetenv(), it must not race getenv() on other threads
+// (keyward reads the environment only while loading keys).
 EnvLookup processEnvironment();
 
 // Where one loaded key came from: an index into SourceLoad::origins and a line (0 if none).
@@ -42,9 +46,11 @@ struct SourceLoad {
   std::string describe(std::size_t index) const;
 };
 
+// Problems and origins name a path or variable only when it cannot be a pasted secret,
+// else the place in `configPath` (file, line, field); see printablePath() in SecretFile.h.
 void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env,
                  SourceLoad& out);
-void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out);
-void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out);
+void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& configPath = {});
+void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out, const std::string& configPath = {});
 
 }  // namespace keyward

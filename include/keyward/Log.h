@@ -1,7 +1,15 @@
 #pragma once
 // Structured logging: one JSON object per line on stdout (journald keeps each line as one
 // entry). Thread-safe. Never pass key material in a field: log fingerprints instead.
+//
+// Logging never blocks the caller on stdout: lines go into a bounded in-memory queue that
+// one writer thread drains. When stdout's reader stalls and the queue is full, new lines are
+// dropped and counted (droppedLines(), and a "log_dropped" line once the writer catches up)
+// rather than stalling an event loop. When stdout is connected to journald (JOURNAL_STREAM
+// names stdout's device:inode), each line starts with its syslog priority (<3> error,
+// <4> warn, <6> info, <7> debug) so `journalctl -p err` filters by level.
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -40,6 +48,11 @@ class Log {
   // {"ts":"...","level":"info","event":"<event>","msg":"<message>",<fields>}
   static void write(LogLevel level, std::string_view event, std::string_view message,
                     std::initializer_list<LogField> fields = {});
+
+  // Lines dropped so far because the queue was full (a counter for /metrics).
+  static std::uint64_t droppedLines();
+  // Waits up to `timeout` for the queued lines to be written (before exiting). True if all were.
+  static bool flush(std::chrono::milliseconds timeout);
 
   static void info(std::string_view event, std::string_view message, std::initializer_list<LogField> fields = {}) {
     write(LogLevel::Info, event, message, fields);

@@ -6,6 +6,7 @@
 // wait for a reload in progress (the status is published like the key set).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,9 +14,11 @@
 #include <vector>
 
 #include "keyward/Config.h"
+#include "keyward/ConfigLoader.h"
 #include "keyward/KeyLoader.h"
 #include "keyward/KeySet.h"
 #include "keyward/Snapshot.h"
+#include "keyward/UsageStore.h"
 
 namespace keyward {
 
@@ -43,6 +46,11 @@ struct ReloadOutcome {
   std::string sourcesFingerprint;
 };
 
+// loadConfigFile() for a daemon: the file is opened without blocking and must be a regular
+// file of at most 64 MiB (a FIFO as the config must not hang a reload).
+inline constexpr std::size_t kMaxConfigFileBytes = 64u << 20;
+ConfigResult loadConfigFileNonBlocking(const std::string& path);
+
 class Reloader {
  public:
   // `configPath` empty means the built-in default config.
@@ -50,8 +58,11 @@ class Reloader {
   // with the keys a published config revokes.
   Reloader(std::string configPath, EnvLookup env, UsageStore* store = nullptr);
 
-  // Loads config and keys; publishes on success. Never throws.
-  ReloadOutcome reload();
+  // Called by reload() with the outcome once the keys are published (or refused) and
+  // before status() shows the attempt, e.g. to log it.
+  using Report = std::function<void(const ReloadOutcome&)>;
+  // Loads config and keys; publishes on success. Never throws (unless `report` does).
+  ReloadOutcome reload(const Report& report = {});
 
   // Loads and validates without publishing (for --check-config).
   ReloadOutcome check() const;

@@ -5,12 +5,21 @@
 // (inode, size, mtime) as a fallback for filesystems where inotify says nothing (NFS, some
 // bind mounts). It only asks for a reload; the reload itself keeps the last good keys if it
 // catches a file half-written or missing.
+// Only events that can change the key set count: in a key directory, entries that are not
+// hidden; in a directory watched for key files or env files, only those files' names; in
+// both, the Kubernetes `..data` swap. Editor swap files, `keygen --out` temporaries and
+// unrelated files beside the keys cause no reload.
+// Thread-safe: setTargets() may be called from any one thread at a time; the trigger runs
+// on the watcher's own thread.
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -41,6 +50,14 @@ class SecretWatcher {
 
  private:
   void run();
+  // Reads every pending inotify event; true if any of them can change the key set.
+  bool drainEvents();
+
+  struct WatchedDir {
+    bool keyDir = false;          // listed in key_dirs
+    std::set<std::string> names;  // key files and env files in it
+    bool matters(std::string_view name) const;
+  };
 
   std::chrono::milliseconds debounce_;
   std::chrono::milliseconds recheck_;
@@ -52,7 +69,8 @@ class SecretWatcher {
   std::string baseline_;
   bool targetsChanged_ = false;
   int inotifyFd_ = -1;
-  std::vector<int> watches_;
+  std::mutex watchesMutex_;  // guards watches_ (installWatches under mutex_ too; drainEvents)
+  std::map<int, WatchedDir> watches_;  // by watch descriptor
   int wakeFd_ = -1;  // eventfd: new targets or stop
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "keyward/Digest.h"
+#include "keyward/RevokedKey.h"
 
 namespace keyward {
 
@@ -81,13 +82,6 @@ class KeyUsage {
   std::vector<CallRecord> ring_;  // allocated on the first call
   std::size_t ringSize_;
   std::size_t next_ = 0;          // total calls recorded; next_ % ringSize_ is the write slot
-};
-
-struct RevokedKey {
-  Digest digest;
-  std::string id;
-  std::string reason;
-  std::int64_t revokedMs = 0;
 };
 
 class UsageStore {

@@ -1,5 +1,7 @@
 #include "keyward/VerifyCommand.h"
 
+#include <openssl/crypto.h>
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -98,7 +100,7 @@ int runVerifyCommand(int argc, char** argv) {
 
   auto reply = cliGet(
       base, path, [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", key); }, problem, {caFile});
-  std::fill(key.begin(), key.end(), '\0');
+  OPENSSL_cleanse(key.data(), key.size());
   if (!reply) {
     std::cerr << "keyward verify: " << problem << "\n";
     return kError;

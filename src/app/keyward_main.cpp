@@ -2,11 +2,13 @@
 //
 // Signals: SIGHUP/SIGTERM/SIGINT are blocked before any thread starts and taken with
 // sigwait() on the main thread, so no work ever runs in a signal handler and the event
-// loops never see them.
+// loops never see them. The main thread never does reload I/O itself: reloads run on a
+// ReloadThread, so SIGTERM, watchdog pings and state saves go on while one is in progress.
 
 #include <malloc.h>
 #include <unistd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <Poco/Exception.h>
@@ -18,9 +20,12 @@
 #include <Poco/Util/OptionSet.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "keyward/ApiHandler.h"
@@ -33,7 +38,9 @@
 #include "keyward/Log.h"
 #include "keyward/ReloadCommand.h"
 #include "keyward/RateLimiter.h"
+#include "keyward/ReloadThread.h"
 #include "keyward/Reloader.h"
+#include "keyward/SecretFile.h"
 #include "keyward/SecretWatcher.h"
 #include "keyward/SharedState.h"
 #include "keyward/StateKeeper.h"
@@ -84,6 +91,23 @@ void raiseDescriptorLimit(std::size_t maxConnections) {
   }
 }
 
+// Binds and listens on `address`. Empty on success, else why not. SO_REUSEADDR (restart
+// while old connections are in TIME_WAIT) but never SO_REUSEPORT: with it a second keyward,
+// perhaps with another key set, would bind the same port and the kernel would split the
+// traffic between the two. EADDRINUSE says "address in use".
+std::string bindListener(Poco::Net::ServerSocket& socket, const std::string& address) {
+  try {
+    socket.bind(Poco::Net::SocketAddress(address), true, false);
+    socket.listen(4096);
+    return {};
+  } catch (const Poco::Exception& e) {
+    if (e.code() == EADDRINUSE || e.displayText().find("already in use") != std::string::npos) {
+      return "address in use (another process, perhaps another keyward, listens there)";
+    }
+    return e.displayText();
+  }
+}
+
 void logProblems(const std::vector<Problem>& problems, std::string_view event) {
   for (const Problem& p : problems) Log::error(event, p.text(), {{"source", p.source}});
 }
@@ -110,7 +134,7 @@ struct StateSettings {
 StateSettings stateSettingsOf(const std::optional<std::string>& configPath) {
   StateSettings settings;
   if (!configPath) return settings;
-  ConfigResult parsed = loadConfigFile(*configPath);
+  ConfigResult parsed = loadConfigFileNonBlocking(*configPath);
   if (!parsed.config) return settings;  // the first load reports the problems
   settings.dir = parsed.config->stateDir;
   settings.interval = parsed.config->stateInterval;
@@ -179,11 +203,15 @@ class KeywardApp : public Poco::Util::Application {
       std::cerr << "keyward: unexpected argument '" << args.front() << "' (see --help)\n";
       return kExitUsage;
     }
+    // No core dumps and no ptrace by other users: the process holds keys (as digests) and
+    // the raw text of env keys until they are hashed, and a TLS private key.
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     std::optional<std::string> path = chooseConfigPathForProcess(configPath_);
     if (checkOnly_) {
       Reloader reloader(path.value_or(""), processEnvironment());
       return checkConfig(reloader);
     }
+    enableRootOwnerChecks();  // a daemon running as root refuses keys other users control
     const StateSettings state = stateSettingsOf(path);
     UsageStore usage(state.recentCalls);
     StateKeeper keeper(usage, state.dir, state.interval);
@@ -242,13 +270,9 @@ class KeywardApp : public Poco::Util::Application {
     raiseDescriptorLimit(config.limits.maxConnections);
 
     Poco::Net::ServerSocket listener;
-    try {
-      Poco::Net::SocketAddress address(listen);
-      listener.bind(address, true);
-      listener.listen(4096);
-    } catch (const Poco::Exception& e) {
-      Log::error("start_failed", "cannot listen", {{"listen", listen}, {"error", e.displayText()}});
-      std::cerr << "keyward: cannot listen on " << listen << ": " << e.displayText() << "\n";
+    if (std::string problem = bindListener(listener, listen); !problem.empty()) {
+      Log::error("start_failed", "cannot listen", {{"listen", listen}, {"error", problem}});
+      std::cerr << "keyward: cannot listen on " << listen << ": " << problem << "\n";
       return kExitRuntime;
     }
     std::vector<int> listenFds = {listener.impl()->sockfd()};
@@ -257,17 +281,14 @@ class KeywardApp : public Poco::Util::Application {
     Poco::Net::ServerSocket tlsSocket;
     if (!config.tls.listen.empty()) {
       std::string problem;
-      if (!tls.load(config.tls.certFile, config.tls.keyFile, config.tls.checkPermissions, problem)) {
+      if (!tls.load(config.tls.certFile, config.tls.keyFile, config.tls.checkPermissions, problem, config.path)) {
         Log::error("start_failed", problem);
         std::cerr << "keyward: not starting: " << problem << "\n";
         return kExitConfig;
       }
-      try {
-        tlsSocket.bind(Poco::Net::SocketAddress(config.tls.listen), true);
-        tlsSocket.listen(4096);
-      } catch (const Poco::Exception& e) {
-        Log::error("start_failed", "cannot listen (tls)", {{"listen", config.tls.listen}, {"error", e.displayText()}});
-        std::cerr << "keyward: cannot listen on " << config.tls.listen << ": " << e.displayText() << "\n";
+      if (problem = bindListener(tlsSocket, config.tls.listen); !problem.empty()) {
+        Log::error("start_failed", "cannot listen (tls)", {{"listen", config.tls.listen}, {"error", problem}});
+        std::cerr << "keyward: cannot listen on " << config.tls.listen << ": " << problem << "\n";
         return kExitRuntime;
       }
       listenFds.push_back(tlsSocket.impl()->sockfd());
@@ -342,10 +363,26 @@ class KeywardApp : public Poco::Util::Application {
       watcher->setTargets(watchTargetsOf(config), first.sourcesFingerprint);
     }
 
-    sigset_t signals = handledSignals();
     // A reload frees the old key set once every loop has moved on (within a second); then
     // hand the freed heap back to the system so resident memory follows the key count.
-    bool trimPending = true;
+    std::atomic<bool> trimPending{true};
+    // StateKeeper is not thread-safe: the main thread's ticks and the reload thread's flush
+    // take turns (the main thread skips a tick rather than wait for a flush).
+    std::mutex stateMutex;
+    ReloadThread reloads([&](const std::string& trigger) {
+      notifier.reloading();
+      ReloadOutcome outcome = reload(reloader, config, trigger);
+      if (outcome.ok && watcher) watcher->setTargets(watchTargetsOf(*outcome.config), outcome.sourcesFingerprint);
+      if (outcome.ok && !config.tls.listen.empty()) reloadTls(tls, *outcome.config);
+      notifier.ready(statusLine(reloader));
+      {
+        std::lock_guard<std::mutex> lock(stateMutex);
+        keeper.flush();  // a revocation must survive a crash right after it
+      }
+      trimPending = true;
+    });
+
+    sigset_t signals = handledSignals();
     auto lastExpiryLog = std::chrono::steady_clock::now();
     const auto watchdog = notifier.watchdogInterval();
     const long waitMs = watchdog.count() > 0 ? std::clamp<long>(watchdog.count() / 4000, 10, 1000) : 1000;
@@ -355,13 +392,13 @@ class KeywardApp : public Poco::Util::Application {
       siginfo_t info{};
       int signal = sigtimedwait(&signals, &info, &wait);
       if (signal < 0) {
-        keeper.tick();
+        if (std::unique_lock<std::mutex> lock(stateMutex, std::try_to_lock); lock.owns_lock()) keeper.tick();
         // Keys enter the warning window with time, not only at reloads: say so hourly.
         if (std::chrono::steady_clock::now() - lastExpiryLog >= std::chrono::hours(1)) {
           logExpiringKeys(reloader);
           lastExpiryLog = std::chrono::steady_clock::now();
         }
-        if (errno == EAGAIN && trimPending) {
+        if (errno == EAGAIN && trimPending && !reloads.busy()) {
           malloc_trim(0);
           trimPending = false;
         }
@@ -370,24 +407,28 @@ class KeywardApp : public Poco::Util::Application {
       if (signal == SIGHUP) {
         const bool fromWatcher = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
                                  info.si_value.sival_int == kWatchReload;
-        notifier.reloading();
         const bool fromShared = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
                                 info.si_value.sival_int == kSharedStateReload;
-        ReloadOutcome outcome = reload(reloader, config, fromWatcher ? "watch" : fromShared ? "shared_state" : "signal");
-        if (outcome.ok && watcher) watcher->setTargets(watchTargetsOf(*outcome.config), outcome.sourcesFingerprint);
-        if (outcome.ok && !config.tls.listen.empty()) reloadTls(tls, *outcome.config);
-        notifier.ready(statusLine(reloader));
-        keeper.flush();  // a revocation must survive a crash right after it
-        trimPending = true;
+        reloads.request(fromWatcher ? "watch" : fromShared ? "shared_state" : "signal");
         continue;
       }
       Log::info("stopping", "stopping: finishing requests in progress", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
       notifier.stopping();
-      watcher.reset();
       server.stop();
       listener.close();
       if (shared) shared->stop();  // after the last request: its counts reach the fleet
-      keeper.flush();
+      // A reload still running holds references to all of the above; wait for it a while.
+      const bool reloadEnded = reloads.stop(std::chrono::seconds(5));
+      {
+        std::lock_guard<std::mutex> lock(stateMutex);
+        keeper.flush();
+      }
+      if (!reloadEnded) {
+        Log::error("stopped", "keyward stopped with a reload still stuck in file I/O", {{"requests", server.stats().requests}});
+        Log::flush(std::chrono::seconds(2));
+        std::_Exit(kExitOk);  // nothing may be destroyed under the stuck reload
+      }
+      watcher.reset();
       Log::info("stopped", "keyward stopped", {{"requests", server.stats().requests}});
       return kExitOk;
     }
@@ -400,8 +441,8 @@ class KeywardApp : public Poco::Util::Application {
       return;
     }
     std::string problem;
-    if (tls.load(next.tls.certFile, next.tls.keyFile, next.tls.checkPermissions, problem)) {
-      Log::info("tls", "certificate reloaded", {{"cert_file", next.tls.certFile}});
+    if (tls.load(next.tls.certFile, next.tls.keyFile, next.tls.checkPermissions, problem, next.path)) {
+      Log::info("tls", "certificate reloaded", {{"cert_file", printablePath(next.tls.certFile)}});
     } else {
       Log::error("tls_reload_failed", "the new certificate was refused; the previous one stays in service",
                  {{"error", problem}});
@@ -417,13 +458,21 @@ class KeywardApp : public Poco::Util::Application {
   }
 
   static ReloadOutcome reload(Reloader& reloader, const Config& running, std::string_view trigger) {
-    ReloadOutcome outcome = reloader.reload();
+    return reloader.reload([&](const ReloadOutcome& outcome) {
+      logReload(reloader, outcome, running, trigger);
+      // Out before /v1/status shows the attempt, unless stdout is stalled.
+      Log::flush(std::chrono::seconds(1));
+    });
+  }
+
+  static void logReload(const Reloader& reloader, const ReloadOutcome& outcome, const Config& running,
+                        std::string_view trigger) {
     if (!outcome.ok) {
       logProblems(outcome.problems, "reload_failed");
       Log::error("reload", "reload failed; the previous keys stay in service",
                  {{"ok", false}, {"trigger", trigger}, {"generation", outcome.generation},
                   {"problems", outcome.problems.size()}, {"ms", outcome.millis}});
-      return outcome;
+      return;
     }
     Log::info("reload", "keys reloaded",
               {{"ok", true}, {"trigger", trigger}, {"generation", outcome.generation}, {"keys", outcome.keyCount},
@@ -433,7 +482,6 @@ class KeywardApp : public Poco::Util::Application {
     if (next.listen != running.listen || next.workers != running.workers) {
       Log::warn("reload", "listen and workers changes take effect only after a restart");
     }
-    return outcome;
   }
 
   bool help_ = false;

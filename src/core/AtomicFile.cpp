@@ -25,7 +25,12 @@ std::string failure(const std::string& what) { return what + ": " + std::strerro
 AtomicWriteResult writeFileAtomically(const std::string& path, std::string_view content, mode_t mode, bool replace) {
   AtomicWriteResult result;
   const std::string dir = directoryOf(path);
-  std::string temp = path + ".tmp.XXXXXX";
+  // Hidden (".NAME.tmp.XXXXXX"): the file may be written into a watched key directory,
+  // where key_dirs and the watcher skip hidden names, so the half-written temporary is
+  // never read as a key nor taken for a change.
+  const std::size_t slash = path.rfind('/');
+  std::string temp = slash == std::string::npos ? "." + path + ".tmp.XXXXXX"
+                                                : path.substr(0, slash + 1) + "." + path.substr(slash + 1) + ".tmp.XXXXXX";
   std::vector<char> name(temp.begin(), temp.end());
   name.push_back('\0');
   // mkstemp creates the file with mode 0600: the content is never readable by others,

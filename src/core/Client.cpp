@@ -1,5 +1,7 @@
 #include "keyward/Client.h"
 
+#include <openssl/crypto.h>
+
 #include <Poco/Net/HTTPRequest.h>
 #include <sys/stat.h>
 
@@ -48,7 +50,7 @@ ClientKey::ClientKey(ClientKey&& other) noexcept {
   mtime_ = other.mtime_;
 }
 
-ClientKey::~ClientKey() { std::fill(key_.begin(), key_.end(), '\0'); }
+ClientKey::~ClientKey() { OPENSSL_cleanse(key_.data(), key_.size()); }
 
 void ClientKey::refreshLocked() {
   if (path_.empty()) return;
@@ -71,7 +73,7 @@ void ClientKey::refreshLocked() {
     problem_ = source_ + ": " + std::string(problem);  // half-written? keep the last good key
     return;
   }
-  std::fill(key_.begin(), key_.end(), '\0');
+  OPENSSL_cleanse(key_.data(), key_.size());
   key_.assign(text);
   problem_.clear();
   dev_ = st.st_dev;

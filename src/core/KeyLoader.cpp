@@ -53,8 +53,8 @@ KeyLoadResult loadKeys(const Config& config, const EnvLookup& env, bool withList
                        std::int64_t nowMs) {
   SourceLoad load;
   for (const KeyDecl& decl : config.keys) loadKeyDecl(decl, config.path, env, load);
-  for (const KeyDirDecl& decl : config.keyDirs) loadKeyDir(decl, load);
-  for (const EnvFileDecl& decl : config.envFiles) loadEnvFile(decl, load);
+  for (const KeyDirDecl& decl : config.keyDirs) loadKeyDir(decl, load, config.path);
+  for (const EnvFileDecl& decl : config.envFiles) loadEnvFile(decl, load, config.path);
 
   KeyLoadResult result;
   result.problems = std::move(load.problems);

@@ -1,10 +1,13 @@
 #include "keyward/KeySources.h"
 
 #include <dirent.h>
+#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "keyward/KeyText.h"
 #include "keyward/Names.h"
@@ -43,6 +46,58 @@ std::string_view unquote(std::string_view value) {
   return value;
 }
 
+// Where in the config a value sits, for when the value itself must not be shown:
+// "/etc/keyward/keyward.yaml line 7 (keys: file)".
+std::string configLocation(const std::string& configPath, int line, std::string_view field) {
+  return (configPath.empty() ? std::string("built-in config") : configPath) + " line " + std::to_string(line) + " (" +
+         std::string(field) + ")";
+}
+
+// "file /run/secrets/worker", or the config location when the path could be a pasted
+// secret (see printablePath).
+std::string pathSource(std::string_view kind, const std::string& path, const std::string& configPath, int line,
+                       std::string_view field) {
+  std::string shown = printablePath(path);
+  if (shown.empty()) return configLocation(configPath, line, field);
+  return std::string(kind) + " " + shown;
+}
+
+// An env variable's name is shown unless it could be a pasted key: names are upper case by
+// convention, while a random key (43+ base64 characters) is all but certain to hold a
+// lower-case letter. A name with one is described by its config location instead.
+std::string envSource(const std::string& name, const std::string& configPath, int line) {
+  const bool lower = std::any_of(name.begin(), name.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  return lower ? configLocation(configPath, line, "keys: env") : "env " + name;
+}
+
+// Values of key variables, moved out of the process environment at their first read.
+// Thread-safe (one mutex); the values live in wiped buffers until the process ends.
+class EnvironmentVault {
+ public:
+  std::optional<std::string> lookup(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(name);
+    if (it == values_.end()) {
+      char* value = std::getenv(name.c_str());
+      if (!value) return std::nullopt;
+      const std::size_t size = std::strlen(value);
+      SecretBuffer copy(size == 0 ? 1 : size);
+      std::memcpy(copy.data(), value, size);
+      copy.setSize(size);
+      // Wipe the bytes in place first: /proc/PID/environ shows the original block, which
+      // unsetenv() alone only unlinks from `environ`.
+      OPENSSL_cleanse(value, size);
+      ::unsetenv(name.c_str());
+      it = values_.emplace(name, std::move(copy)).first;
+    }
+    return std::string(it->second.view());
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, SecretBuffer> values_;
+};
+
 }  // namespace
 
 std::uint32_t SourceLoad::addOrigin(std::string description) {
@@ -63,11 +118,10 @@ std::string SourceLoad::describe(std::size_t index) const {
 }
 
 EnvLookup processEnvironment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (!value) return std::nullopt;
-    return std::string(value);
-  };
+  // One vault per process: every lookup (the daemon's Reloader, --check-config) shares it,
+  // so a variable removed from the environment is still found by the next reload.
+  static EnvironmentVault* vault = new EnvironmentVault();  // never destroyed: used until exit
+  return [](const std::string& name) { return vault->lookup(name); };
 }
 
 void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env,
@@ -75,7 +129,7 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
   const auto policy = std::make_shared<const KeyPolicy>(decl.policy);
   switch (decl.origin) {
     case KeyOrigin::Env: {
-      const std::string source = "env " + decl.ref;
+      const std::string source = envSource(decl.ref, configPath, decl.line);
       std::optional<std::string> value = env(decl.ref);
       if (!value) {
         out.problems.push_back({source, decl.id, "is not set"});
@@ -86,8 +140,8 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
       return;
     }
     case KeyOrigin::File: {
-      const std::string source = "file " + decl.ref;
-      SecretFileRead read = readSecretFile(decl.ref, {decl.checkPermissions, kMaxKeyFileBytes});
+      const std::string source = pathSource("file", decl.ref, configPath, decl.line, "keys: file");
+      SecretFileRead read = readSecretFile(decl.ref, {decl.checkPermissions, kMaxKeyFileBytes, true});
       if (!read.ok) {
         out.problems.push_back({source, decl.id, read.problem});
         return;
@@ -108,8 +162,9 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
   }
 }
 
-void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out) {
-  const std::string source = "key directory " + decl.path;
+void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& configPath) {
+  const bool dirShown = !printablePath(decl.path).empty();
+  const std::string source = pathSource("key directory", decl.path, configPath, decl.line, "key_dirs: path");
   const auto policy = std::make_shared<const KeyPolicy>(decl.policy);
   DIR* dir = ::opendir(decl.path.c_str());
   if (!dir) {
@@ -137,20 +192,23 @@ void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out) {
       continue;
     }
     const std::string path = decl.path + "/" + name;
-    SecretFileRead read = readSecretFile(path, {decl.checkPermissions, kMaxKeyFileBytes});
+    SecretFileRead read = readSecretFile(path, {decl.checkPermissions, kMaxKeyFileBytes, true});
     if (!read.ok) {
       out.problems.push_back({source, name, read.problem});
       continue;
     }
-    acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, policy, out.addOrigin("file " + path), 0,
+    // Names in the directory are valid key ids (checked above), so only the directory's
+    // own path decides whether the file's path may be shown.
+    const std::string origin = dirShown ? "file " + path : source + " file " + name;
+    acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, policy, out.addOrigin(origin), 0,
                   [&] { return source; }, out);
   }
 }
 
-void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out) {
-  const std::string source = "env file " + decl.path;
+void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out, const std::string& configPath) {
+  const std::string source = pathSource("env file", decl.path, configPath, decl.line, "env_files: path");
   const auto policy = std::make_shared<const KeyPolicy>(decl.policy);
-  SecretFileRead read = readSecretFile(decl.path, {decl.checkPermissions, kMaxEnvFileBytes});
+  SecretFileRead read = readSecretFile(decl.path, {decl.checkPermissions, kMaxEnvFileBytes, true});
   if (!read.ok) {
     out.problems.push_back({source, "", read.problem});
     return;

@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "keyward/Log.h"
+#include "keyward/SecretFile.h"
 
 namespace keyward {
 namespace {
@@ -32,7 +34,26 @@ void appendIdentity(std::string& out, const std::string& path) {
          std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec) + '\n';
 }
 
+std::string baseName(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Kubernetes swaps a secret volume by renaming a new "..data" symlink over the old one.
+bool isDataSwap(std::string_view name) { return name == "..data"; }
+
+// An entry of a key directory that can hold a key: loadKeyDir skips hidden names (editor
+// swap files, `keygen --out`'s temporary file, Kubernetes' timestamped directories).
+bool isKeyDirEntry(std::string_view name) { return !name.empty() && name[0] != '.'; }
+
 }  // namespace
+
+bool SecretWatcher::WatchedDir::matters(std::string_view name) const {
+  if (name.empty()) return true;  // the directory itself changed
+  if (isDataSwap(name)) return true;
+  if (keyDir && isKeyDirEntry(name)) return true;
+  return names.count(std::string(name)) > 0;
+}
 
 SecretWatcher::SecretWatcher(std::chrono::milliseconds debounce, std::chrono::milliseconds recheck, Trigger trigger)
     : debounce_(debounce), recheck_(recheck), trigger_(std::move(trigger)) {
@@ -53,18 +74,46 @@ SecretWatcher::~SecretWatcher() {
 }
 
 void SecretWatcher::installWatches(const WatchTargets& targets) {
-  for (int wd : watches_) ::inotify_rm_watch(inotifyFd_, wd);
+  std::lock_guard<std::mutex> lock(watchesMutex_);
+  for (const auto& [wd, dir] : watches_) ::inotify_rm_watch(inotifyFd_, wd);
   watches_.clear();
   if (inotifyFd_ < 0) return;
-  std::set<std::string> dirs(targets.dirs.begin(), targets.dirs.end());
-  for (const std::string& f : targets.files) dirs.insert(parentOf(f));
+  std::map<std::string, WatchedDir> dirs;
+  for (const std::string& d : targets.dirs) dirs[d].keyDir = true;
+  for (const std::string& f : targets.files) dirs[parentOf(f)].names.insert(baseName(f));
   constexpr std::uint32_t kMask =
       IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
-  for (const std::string& dir : dirs) {
-    int wd = ::inotify_add_watch(inotifyFd_, dir.c_str(), kMask);
-    if (wd >= 0) watches_.push_back(wd);
-    else Log::warn("watch", "cannot watch a directory; the periodic re-check still covers it", {{"path", dir}});
+  for (const auto& [path, dir] : dirs) {
+    int wd = ::inotify_add_watch(inotifyFd_, path.c_str(), kMask);
+    if (wd >= 0) {
+      watches_[wd] = dir;
+    } else {
+      // The path comes from the config and may be a pasted secret: shown only if safe.
+      Log::warn("watch", "cannot watch a directory; the periodic re-check still covers it",
+                {{"path", printablePath(path)}});
+    }
   }
+}
+
+bool SecretWatcher::drainEvents() {
+  alignas(inotify_event) char buffer[8192];
+  bool relevant = false;
+  std::lock_guard<std::mutex> lock(watchesMutex_);
+  for (ssize_t n; (n = ::read(inotifyFd_, buffer, sizeof buffer)) > 0;) {
+    for (ssize_t at = 0; at < n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+      at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+      if (event->mask & IN_Q_OVERFLOW) {
+        relevant = true;  // events were lost: assume the worst
+        continue;
+      }
+      auto it = watches_.find(event->wd);
+      if (it == watches_.end() || (event->mask & IN_IGNORED)) continue;  // a watch already removed
+      const std::string_view name = event->len > 0 ? std::string_view(event->name) : std::string_view();
+      if (it->second.matters(name)) relevant = true;
+    }
+  }
+  return relevant;
 }
 
 void SecretWatcher::setTargets(WatchTargets targets, std::string baseline) {
@@ -89,8 +138,10 @@ std::string SecretWatcher::fingerprintOf(const WatchTargets& targets) {
     std::vector<std::string> names;
     if (DIR* d = ::opendir(dir.c_str())) {
       while (dirent* e = ::readdir(d)) {
+        // The same entries the loader reads (plus the Kubernetes swap link), so that files
+        // written beside the keys do not look like a change.
         std::string name = e->d_name;
-        if (name != "." && name != "..") names.push_back(name);
+        if (isKeyDirEntry(name) || isDataSwap(name)) names.push_back(name);
       }
       ::closedir(d);
     }
@@ -131,10 +182,7 @@ void SecretWatcher::run() {
       std::uint64_t count;
       (void)!::read(wakeFd_, &count, sizeof count);
     }
-    if (inotifyFd_ >= 0 && (fds[1].revents & POLLIN)) {
-      alignas(inotify_event) char buffer[8192];
-      while (::read(inotifyFd_, buffer, sizeof buffer) > 0) {
-      }
+    if (inotifyFd_ >= 0 && (fds[1].revents & POLLIN) && drainEvents()) {
       pending = true;
       lastEvent = Clock::now();
     }

@@ -1,5 +1,7 @@
 #include "keyward/EventLoop.h"
 
+#include "keyward/ChunkedBody.h"
+
 #include <arpa/inet.h>
 #include <climits>
 #include <fcntl.h>
@@ -31,6 +33,8 @@ struct Connection {
   std::string in;                 // bytes of a request head not complete yet
   std::size_t scanned = 0;        // how far the parser already looked into `in`
   std::size_t bodyToDiscard = 0;  // verify ignores bodies, but must step over them
+  bool inChunkedBody = false;     // ... chunked ones too, strictly
+  ChunkedBodySkipper chunked{0};
   std::string out;                // response bytes the socket has not taken yet
   std::size_t outSent = 0;
   std::uint64_t requests = 0;
@@ -96,6 +100,9 @@ std::int64_t monotonicMs() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// A request body the loop is still stepping over.
+bool bodyPending(const Connection* c) { return c->bodyToDiscard > 0 || c->inChunkedBody; }
+
 constexpr char kOverloaded[] =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
     "Connection: close\r\nRetry-After: 1\r\n\r\n{\"error\":\"TOO_MANY_CONNECTIONS\"}";
@@ -141,7 +148,7 @@ EventLoop::EventLoop(const std::vector<int>& listenFds, const HttpServer::Option
       handler_(std::move(handler)),
       activeConnections_(activeConnections),
       clientSlots_(clientSlots),
-      parser_(options.limits),
+      parser_(options.limits, ChunkedBodies::Accept),
       readBuffer_(new char[kReadBufferSize]) {
   awaitingHead_.timeoutMs = options.limits.headerTimeout.count();
   idle_.timeoutMs = options.limits.idleTimeout.count();
@@ -259,7 +266,7 @@ void EventLoop::beginStop() {
   while (idle_.head) close(idle_.head);
   for (Connection* c = awaitingHead_.head; c;) {
     Connection* next = c->next;
-    if (c->in.empty() && c->bodyToDiscard == 0) close(c);
+    if (c->in.empty() && !bodyPending(c)) close(c);
     c = next;
   }
 }
@@ -382,6 +389,22 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
       c->bodyToDiscard -= take;
       continue;
     }
+    if (c->inChunkedBody) {
+      offset += c->chunked.consume(data + offset, size - offset);
+      const ChunkedBodySkipper::State state = c->chunked.state();
+      if (state == ChunkedBodySkipper::State::NeedMore) continue;  // all of the input was body
+      c->inChunkedBody = false;
+      if (state == ChunkedBodySkipper::State::Invalid) {
+        // The request was answered already (verify reads no body); the connection cannot
+        // be framed any more: say why and close it.
+        counters_.badRequests.fetch_add(1, std::memory_order_relaxed);
+        writeError(c->chunked.errorStatus(), c->chunked.reason());
+        c->closeAfterWrite = true;
+        offset = size;
+        break;
+      }
+      continue;
+    }
     ParseResult parsed = parser_.parse(data + offset, size - offset, c->scanned, request_);
     if (parsed.status == ParseStatus::NeedMore) break;
     if (parsed.status == ParseStatus::Invalid) {
@@ -398,6 +421,9 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
       std::size_t available = std::min(request_.contentLength, size - offset);
       offset += available;
       c->bodyToDiscard = request_.contentLength - available;
+    } else if (request_.chunked) {
+      c->chunked = ChunkedBodySkipper(options_.limits.maxBodyBytes);
+      c->inChunkedBody = true;
     }
     handleRequest(c);
   }
@@ -423,7 +449,7 @@ void EventLoop::handleRequest(Connection* c) {
   bool keepAlive = request_.keepAlive && !stopping_ && c->requests < options_.limits.maxRequestsPerConnection;
   // A client waiting for "100 Continue" gets the final answer instead; its body will not
   // follow on this connection then, so close it rather than misread the body as a request.
-  if (request_.expectContinue && c->bodyToDiscard > 0) keepAlive = false;
+  if (request_.expectContinue && bodyPending(c)) keepAlive = false;
   std::size_t mark = out_.size();
   ResponseWriter writer(out_, std::string_view(dateHeader_, dateHeaderLength_));
   writer.prepare(request_.isHead(), keepAlive, request_.minorVersion == 0);
@@ -487,7 +513,7 @@ void EventLoop::flush(Connection* c, bool completedRequest) {
     return;
   }
   if (c->interest != EPOLLIN) setInterest(c, EPOLLIN);
-  if (!c->in.empty() || c->bodyToDiscard > 0) {
+  if (!c->in.empty() || bodyPending(c)) {
     // A request head (or body) is arriving: its deadline runs from its first byte, and is
     // not renewed by more bytes of the same request.
     if (completedRequest || c->list != &awaitingHead_) append(awaitingHead_, c);
@@ -523,7 +549,7 @@ void EventLoop::onWritable(Connection* c) {
     return;
   }
   setInterest(c, EPOLLIN);
-  if (!c->in.empty() || c->bodyToDiscard > 0) {
+  if (!c->in.empty() || bodyPending(c)) {
     append(awaitingHead_, c);
   } else {
     append(idle_, c);
@@ -559,7 +585,7 @@ void EventLoop::expireDeadlines() {
   while (awaitingHead_.head && awaitingHead_.head->deadline <= nowMs_) {
     Connection* c = awaitingHead_.head;
     // A client that started a request and did not finish it in time gets told why.
-    if (!c->in.empty() || c->bodyToDiscard > 0) {
+    if (!c->in.empty() || bodyPending(c)) {
       [[maybe_unused]] ssize_t w = transportSend(c, kTimedOut, sizeof kTimedOut - 1);
     }
     counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -632,6 +658,7 @@ void EventLoop::release(Connection* c) {
   c->out.clear();
   c->scanned = 0;
   c->bodyToDiscard = 0;
+  c->inChunkedBody = false;
   c->outSent = 0;
   c->requests = 0;
   free_.push_back(c);

@@ -1,5 +1,6 @@
-// The request parser on arbitrary bytes: never crashes, never reads past the input, and
-// gives the same verdict whether the head arrives at once or a byte at a time.
+// The request parser on arbitrary bytes (chunked bodies accepted): never crashes, never reads
+// past the input, and gives the same verdict whether the head arrives at once or a byte at a
+// time.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -13,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.maxHeaderBytes = 2048;
   limits.maxUriBytes = 512;
   limits.maxHeaderCount = 16;
-  HttpParser parser(limits);
+  HttpParser parser(limits, ChunkedBodies::Accept);
   // Exact-size copy so ASan sees any read past the end.
   std::string bytes(reinterpret_cast<const char*>(data), size);
   HttpRequest whole;
@@ -31,6 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (once.status == ParseStatus::Complete) {
     if (once.headBytes > size) std::abort();
     if (step.headBytes != once.headBytes || piecewise.target != whole.target) std::abort();
+    if (piecewise.chunked != whole.chunked) std::abort();
+    if (whole.chunked && whole.contentLength != 0) std::abort();  // one framing, never two
     for (std::size_t i = 0; i < whole.headerCount; ++i) {
       for (char c : whole.headers[i].value) {
         if (c == '\r' || c == '\n' || c == '\0') std::abort();  // never a control byte through

@@ -277,3 +277,74 @@ TEST(HostileAudit, MetricsAndStatusCanRequireAScope) {
 
 }  // namespace
 }  // namespace keyward::test
+
+namespace keyward::test {
+namespace {
+
+// RFC 9112 7.1: every HTTP/1.1 recipient must parse chunked bodies (once refused with 501).
+TEST(HostileAudit, ChunkedBodiesAreSteppedOverStrictly) {
+  std::string key = newKey();
+  Keyward kw("limits: { max_body_bytes: 64 }\nkeys:\n  - { id: a, env: K }\n", {{"K", key}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  const std::string head = "POST /v1/verify HTTP/1.1\r\nHost: k\r\nX-API-Key: " + key + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string next = "GET /v1/verify HTTP/1.1\r\nHost: k\r\nX-API-Key: " + key + "\r\n\r\n";
+  {
+    // A well-formed body, split oddly, then a pipelined request: both answered.
+    HttpConnection c(kw.port());
+    ASSERT_TRUE(c.sendRaw(head + "5\r\nhel"));
+    ASSERT_TRUE(c.sendRaw("lo\r\n0000\r\n\r\n" + next));
+    auto first = c.readResponse(3s);
+    auto second = c.readResponse(3s);
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(first->status, 200);
+    EXPECT_EQ(second->status, 200) << "the body was framed exactly";
+  }
+  struct Case {
+    const char* why;
+    std::string body;
+    int status;
+  };
+  const std::vector<Case> bad = {
+      {"size not hex", "zz\r\nhello\r\n0\r\n\r\n", 400},
+      {"chunk extension", "5;a=b\r\nhello\r\n0\r\n\r\n", 400},
+      {"bare LF", "5\nhello\r\n0\r\n\r\n", 400},
+      {"data longer than its size", "2\r\nhello\r\n0\r\n\r\n", 400},
+      {"trailer field", "5\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n", 400},
+      {"over max_body_bytes", "41\r\n" + std::string(65, 'a') + "\r\n0\r\n\r\n", 413},
+  };
+  for (const Case& c : bad) {
+    HttpConnection conn(kw.port());
+    ASSERT_TRUE(conn.sendRaw(head + c.body + next));
+    auto answered = conn.readResponse(3s);  // verify reads no body: the request is answered
+    auto refused = conn.readResponse(3s);
+    ASSERT_TRUE(answered && refused) << c.why;
+    EXPECT_EQ(refused->status, c.status) << c.why;
+    EXPECT_TRUE(conn.waitClosed(3s)) << c.why << ": the connection cannot be framed any more";
+  }
+  EXPECT_EQ(kw.verifyStatus(key), 200);
+}
+
+}  // namespace
+}  // namespace keyward::test
+
+namespace keyward::test {
+namespace {
+
+// nginx hands its auth subrequest every header the client sent (up to 4 x 8 KiB, any number
+// of fields); a 431 from keyward became a 500 for the client. The defaults take all of it.
+TEST(HostileAudit, DefaultLimitsTakeWhatNginxPassesOn) {
+  std::string key = newKey();
+  Keyward kw("keys:\n  - { id: a, env: K }\n", {{"K", key}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  Headers many = {{"X-API-Key", key}, {"X-Original-URI", "/x"}};
+  for (int i = 0; i < 300; ++i) many.push_back({"X-Client-" + std::to_string(i), "v"});
+  EXPECT_EQ(kw.verify(many)->status, 200) << "300 header fields";
+  Headers big = {{"X-API-Key", key}, {"X-Original-URI", "/x"}};
+  for (int i = 0; i < 4; ++i) big.push_back({"X-Big-" + std::to_string(i), std::string(7900, 'b')});
+  EXPECT_EQ(kw.verify(big)->status, 200) << "31.6 KiB of header fields";
+  Headers tooBig = {{"X-API-Key", key}, {"X-Huge", std::string(70000, 'h')}};
+  EXPECT_EQ(kw.verify(tooBig)->status, 431) << "still bounded";
+}
+
+}  // namespace
+}  // namespace keyward::test

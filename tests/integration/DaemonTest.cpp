@@ -372,8 +372,8 @@ TEST(Daemon, MalformedRequestsGet4xxAndTheDaemonKeepsServing) {
       {"GET /v1/verify HTTP/1.1\r\nHost: x\r\nX-API-Key: a\r\n " + key + "\r\n\r\n", 400},
       {"GET /v1/verify HTTP/1.1\r\n\r\n", 400},
       {"POST /v1/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n", 400},
-      {"GET /v1/verify HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(10000, 'a') + "\r\n\r\n", 431},
-      {"GET /" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+      {"GET /v1/verify HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n", 431},
+      {"GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
   };
   for (const auto& [request, status] : cases) {
     HttpConnection c(kw.port());
