@@ -44,9 +44,9 @@ struct SharedStateStatus {
   std::string redis;    // endpoint (no password)
   std::string replica;  // this replica's name in Redis
   bool connected = false;
-  std::int64_t lastSyncMs = 0;   // last successful sync (Unix ms), 0 = never
-  std::uint64_t errors = 0;      // failed connects and syncs
-  std::string lastError;         // "" while connected
+  std::int64_t lastSyncMs = 0;  // last successful sync (Unix ms), 0 = never
+  std::uint64_t errors = 0;     // failed connects and syncs
+  std::string lastError;        // "" while connected
   std::uint64_t revocationsReceived = 0;
 };
 
@@ -57,8 +57,8 @@ class SharedState {
   using RevokedCallback = std::function<void()>;
 
   // `config.sharedState` must be enabled (and valid: ConfigLoader checked it).
-  SharedState(const Config& config, RateLimiter& limiter, UsageStore& usage, const Reloader& reloader,
-              RevokedCallback onRevoked);
+  SharedState(const Config& config, RateLimiter& limiter, UsageStore& usage,
+              const Reloader& reloader, RevokedCallback onRevoked);
   ~SharedState();  // stop()
   SharedState(const SharedState&) = delete;
   SharedState& operator=(const SharedState&) = delete;
@@ -93,9 +93,9 @@ class SharedState {
   RedisConnection redis_;
 
   // Sync thread only.
-  std::unordered_map<std::string, FleetCount> counts_;        // by budget Redis key
-  std::unordered_map<std::string, std::int64_t> carry_;       // given back after being reported
-  std::unordered_map<std::string, int> idleRounds_;           // rounds with nothing admitted here
+  std::unordered_map<std::string, FleetCount> counts_;   // by budget Redis key
+  std::unordered_map<std::string, std::int64_t> carry_;  // given back after being reported
+  std::unordered_map<std::string, int> idleRounds_;      // rounds with nothing admitted here
   std::uint64_t round_ = 0;
   std::unordered_map<std::string, UsageFigures> pushedUsage_;  // what this replica last wrote
   std::set<std::string> othersShown_;                          // ids given others' figures

@@ -8,14 +8,16 @@ namespace {
 std::optional<int> number(std::string_view text, int max) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 || value > max) {
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 ||
+      value > max) {
     return std::nullopt;
   }
   return value;
 }
 
 bool isHostChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-';
 }
 
 }  // namespace
@@ -31,7 +33,9 @@ std::optional<RedisEndpoint> parseRedisUrl(std::string_view url, std::string& pr
   RedisEndpoint out;
   constexpr std::string_view kUnix = "unix:", kRedis = "redis://", kTls = "rediss://";
   if (url.substr(0, kTls.size()) == kTls) {
-    problem = "rediss:// (TLS) is not supported by Poco's Redis client; use a unix socket or a TLS tunnel (stunnel)";
+    problem =
+        "rediss:// (TLS) is not supported by Poco's Redis client; use a unix socket or a TLS "
+        "tunnel (stunnel)";
     return std::nullopt;
   }
   if (url.substr(0, kUnix.size()) == kUnix) {

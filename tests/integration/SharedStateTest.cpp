@@ -5,11 +5,10 @@
 // stopped, restarted or guarded by a password while requests keep being answered.
 
 #include <gtest/gtest.h>
-
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -54,13 +53,17 @@ class RedisServer {
   ~RedisServer() { kill(); }
 
   std::string url() const {
-    return listen_ == Listen::Unix ? "unix:" + dir_.file("redis.sock") : "redis://127.0.0.1:" + std::to_string(port_) + "/0";
+    return listen_ == Listen::Unix ? "unix:" + dir_.file("redis.sock")
+                                   : "redis://127.0.0.1:" + std::to_string(port_) + "/0";
   }
   void start() {
-    std::vector<std::string> args = {"redis-server", "--save", "", "--appendonly", "no", "--dir", dir_.path(),
-                                     "--logfile", dir_.file("redis.log"), "--bind", "127.0.0.1"};
+    std::vector<std::string> args = {"redis-server", "--save",    "",
+                                     "--appendonly", "no",        "--dir",
+                                     dir_.path(),    "--logfile", dir_.file("redis.log"),
+                                     "--bind",       "127.0.0.1"};
     if (listen_ == Listen::Unix) {
-      args.insert(args.end(), {"--port", "0", "--unixsocket", dir_.file("redis.sock"), "--unixsocketperm", "700"});
+      args.insert(args.end(), {"--port", "0", "--unixsocket", dir_.file("redis.sock"),
+                               "--unixsocketperm", "700"});
     } else {
       args.insert(args.end(), {"--port", std::to_string(port_)});
     }
@@ -112,17 +115,21 @@ std::string replicaYaml(const std::string& redisUrl, const std::string& more = "
          "  - { id: admin, peer: ops, env: B, scopes: [admin] }\n"
          "throttle: { max_failures: 0 }\n"
          "shared_state:\n"
-         "  redis: \"" + redisUrl + "\"\n"
+         "  redis: \"" +
+         redisUrl +
+         "\"\n"
          "  sync_interval: 100ms\n"
          "  usage_interval: 200ms\n"
-         "  timeout: 200ms\n" + more;
+         "  timeout: 200ms\n" +
+         more;
 }
 
 struct Fleet {
   std::string a = newKey(), b = newKey(), c = newKey();
   std::vector<std::unique_ptr<Keyward>> replicas;
   Fleet(int n, const std::string& yaml) {
-    for (int i = 0; i < n; ++i) replicas.push_back(std::make_unique<Keyward>(yaml, Env{{"A", a}, {"B", b}, {"C", c}}));
+    for (int i = 0; i < n; ++i)
+      replicas.push_back(std::make_unique<Keyward>(yaml, Env{{"A", a}, {"B", b}, {"C", c}}));
   }
   bool serving() {
     for (auto& r : replicas) {
@@ -188,7 +195,8 @@ class Load {
       const auto sent = Clock::now();
       auto answer = connection->request("GET", "/v1/verify", {{"X-API-Key", key_}});
       const auto got = Clock::now();
-      samples_.push_back({std::chrono::duration<double>(sent - start_).count(), answer ? answer->status : 0,
+      samples_.push_back({std::chrono::duration<double>(sent - start_).count(),
+                          answer ? answer->status : 0,
                           std::chrono::duration<double, std::milli>(got - sent).count()});
       if (!answer) connection = std::make_unique<HttpConnection>(ports_[i % ports_.size()]);
     }
@@ -212,7 +220,8 @@ int admitted(const std::vector<Sample>& samples, double from, double to) {
 std::string perSecond(const std::vector<Sample>& samples) {
   std::string out;
   const double end = samples.empty() ? 0 : samples.back().atSeconds;
-  for (int second = 0; second < end; ++second) out += std::to_string(admitted(samples, second, second + 1)) + " ";
+  for (int second = 0; second < end; ++second)
+    out += std::to_string(admitted(samples, second, second + 1)) + " ";
   return out;
 }
 
@@ -234,9 +243,11 @@ TEST(SharedState, ThreeReplicasHoldOneKeyNearItsLimit) {
   EXPECT_GE(steady, 4 * 50 * 0.8) << perSecond(samples);
   EXPECT_LE(steady, 4 * 50 * 1.2) << perSecond(samples);
   for (int second = 1; second < 5; ++second) {
-    EXPECT_LE(admitted(samples, second, second + 1), 50 * 1.3) << "second " << second << ": " << perSecond(samples);
+    EXPECT_LE(admitted(samples, second, second + 1), 50 * 1.3)
+        << "second " << second << ": " << perSecond(samples);
   }
-  for (const Sample& s : samples) ASSERT_TRUE(s.status == 200 || s.status == 429) << s.status << " at " << s.atSeconds;
+  for (const Sample& s : samples)
+    ASSERT_TRUE(s.status == 200 || s.status == 429) << s.status << " at " << s.atSeconds;
   fleet.stop();
   for (auto& r : fleet.replicas) expectNoKeyIn(r->output(), {fleet.a, fleet.b, fleet.c});
 }
@@ -273,8 +284,10 @@ TEST(SharedState, ARevocationOnOneReplicaIsRefusedByTheOthersAndUsageIsFleetWide
   // Revoke the limited key on A only (its config, its reload).
   ASSERT_EQ(b.verifyStatus(fleet.a), 200);
   ASSERT_EQ(c.verifyStatus(fleet.a), 200);
-  const std::string revoked = "keys:\n  - { id: limited, peer: worker, env: A, status: revoked, revoked_reason: leaked }\n" +
-                              yaml.substr(yaml.find("  - { id: counted"));
+  const std::string revoked =
+      "keys:\n  - { id: limited, peer: worker, env: A, status: revoked, revoked_reason: leaked "
+      "}\n" +
+      yaml.substr(yaml.find("  - { id: counted"));
   a.rewriteConfig(revoked);
   const auto revokedAt = Clock::now();
   ASSERT_TRUE(a.reload());
@@ -316,13 +329,15 @@ TEST(SharedState, RedisKilledMidLoadThenRestarted) {
   ASSERT_TRUE(redis.waitReady());
   const auto restarted = Clock::now();
   EXPECT_TRUE(fleet.waitConnected(true, 5s)) << fleet.replicas[0]->status();
-  std::cout << "shared accounting resumed " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - restarted).count()
-            << " ms after redis came back\n";
+  std::cout
+      << "shared accounting resumed "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - restarted).count()
+      << " ms after redis came back\n";
   const double resumedAt = load.elapsed();
   std::this_thread::sleep_for(3s);
   std::vector<Sample> samples = load.finish();
-  std::cout << "admitted per second: " << perSecond(samples) << " (killed at " << killedAt << " s, back at "
-            << restartedAt << " s, shared again at " << resumedAt << " s)\n";
+  std::cout << "admitted per second: " << perSecond(samples) << " (killed at " << killedAt
+            << " s, back at " << restartedAt << " s, shared again at " << resumedAt << " s)\n";
 
   int failed = 0;
   for (const Sample& s : samples) failed += !(s.status == 200 || s.status == 429);
@@ -383,8 +398,9 @@ TEST(SharedState, RedisPasswordFromAFileAndAWrongOne) {
   ASSERT_TRUE(right.daemon().waitUntilServing());
   ASSERT_TRUE(wrong.daemon().waitUntilServing());
   const auto deadline = Clock::now() + 3s;
-  while (Clock::now() < deadline && (right.status().find("\"connected\":true") == std::string::npos ||
-                                     wrong.status().find("WRONGPASS") == std::string::npos)) {
+  while (Clock::now() < deadline &&
+         (right.status().find("\"connected\":true") == std::string::npos ||
+          wrong.status().find("WRONGPASS") == std::string::npos)) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_NE(right.status().find("\"connected\":true"), std::string::npos) << right.status();
@@ -399,7 +415,8 @@ TEST(SharedState, RedisPasswordFromAFileAndAWrongOne) {
   for (Keyward* kw : {&right, &wrong}) {
     kw->daemon().signal(SIGTERM);
     EXPECT_EQ(kw->daemon().waitExit(), 0);
-    EXPECT_EQ(kw->output().find(password), std::string::npos) << "the redis password appears in the output";
+    EXPECT_EQ(kw->output().find(password), std::string::npos)
+        << "the redis password appears in the output";
     expectNoKeyIn(kw->output(), {a, b, c});
   }
 }
