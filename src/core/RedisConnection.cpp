@@ -125,6 +125,7 @@ bool RedisConnection::pipeline(const std::vector<RedisCommand>& commands,
     problem = "not connected";
     return false;
   }
+  const auto started = std::chrono::steady_clock::now();
   try {
     for (const RedisCommand& command : commands) {
       Poco::Redis::Array array;
@@ -136,8 +137,13 @@ bool RedisConnection::pipeline(const std::vector<RedisCommand>& commands,
     replies.reserve(commands.size());
     for (std::size_t i = 0; i < commands.size(); ++i) {
       const int marker = impl_->input->get();
-      if (marker == std::char_traits<char>::eof())
-        throw Poco::IOException("connection lost (or no reply in time)");
+      if (marker == std::char_traits<char>::eof()) {
+        // The stream hides why: a timeout and a closed connection both end it.
+        const bool timedOut = std::chrono::steady_clock::now() - started >= timeout_ * 9 / 10;
+        throw Poco::IOException(timedOut ? "no reply within the timeout (" +
+                                               std::to_string(timeout_.count()) + "ms)"
+                                         : std::string("connection lost"));
+      }
       RedisType::Ptr value = RedisType::createRedisType(static_cast<char>(marker));
       if (value.isNull()) throw Poco::IOException("not a Redis reply");
       value->read(*impl_->input);

@@ -108,7 +108,8 @@ class RedisServer {
   pid_t pid_ = -1;
 };
 
-std::string replicaYaml(const std::string& redisUrl, const std::string& more = "") {
+std::string replicaYaml(const std::string& redisUrl, const std::string& more = "",
+                        const std::string& timeout = "200ms") {
   return "keys:\n"
          "  - { id: limited, peer: worker, env: A, rate_limit: { requests: 50, per: 1s } }\n"
          "  - { id: counted, peer: worker, env: C }\n"
@@ -120,8 +121,8 @@ std::string replicaYaml(const std::string& redisUrl, const std::string& more = "
          "\"\n"
          "  sync_interval: 100ms\n"
          "  usage_interval: 200ms\n"
-         "  timeout: 200ms\n" +
-         more;
+         "  timeout: " +
+         timeout + "\n" + more;
 }
 
 struct Fleet {
@@ -269,16 +270,21 @@ TEST(SharedState, ARevocationOnOneReplicaIsRefusedByTheOthersAndUsageIsFleetWide
   for (int i = 0; i < 7; ++i) ASSERT_EQ(c.verifyStatus(fleet.c), 200);
   for (int i = 0; i < 3; ++i) ASSERT_EQ(b.verifyStatus(fleet.c), 200);
   ASSERT_EQ(a.verify({{"X-API-Key", fleet.c + "x"}})->status, 401);  // not counted: not the key
-  std::string shown;
-  const auto deadline = Clock::now() + 3s;
-  while (Clock::now() < deadline) {
-    shown = httpRequest(b.port(), "GET", "/v1/keys/counted", {{"X-API-Key", fleet.b}})->body;
-    if (shown.find("\"allowed\":15") != std::string::npos) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  // Each replica reads the others' figures every usage_interval (200 ms here).
+  auto waitShown = [&](int port, const std::string& path, const std::string& text) {
+    std::string body;
+    const auto deadline = Clock::now() + 3s;
+    while (Clock::now() < deadline) {
+      body = httpRequest(port, "GET", path, {{"X-API-Key", fleet.b}})->body;
+      if (body.find(text) != std::string::npos) break;
+      std::this_thread::sleep_for(50ms);
+    }
+    return body;
+  };
+  const std::string shown = waitShown(b.port(), "/v1/keys/counted", "\"allowed\":15");
   EXPECT_NE(shown.find("\"allowed\":15"), std::string::npos) << shown;
   EXPECT_EQ(shown.find("\"last_used\":null"), std::string::npos) << shown;
-  auto list = httpRequest(c.port(), "GET", "/v1/keys", {{"X-API-Key", fleet.b}})->body;
+  const std::string list = waitShown(c.port(), "/v1/keys", "\"allowed\":15");
   EXPECT_NE(list.find("\"allowed\":15"), std::string::npos) << list;
 
   // Revoke the limited key on A only (its config, its reload).
@@ -323,6 +329,10 @@ TEST(SharedState, RedisKilledMidLoadThenRestarted) {
   redis.kill();
   const double killedAt = load.elapsed();
   EXPECT_TRUE(fleet.waitConnected(false, 2s)) << fleet.replicas[0]->status();
+  EXPECT_EQ(httpRequest(fleet.replicas[1]->port(), "GET", "/readyz")->status, 200)
+      << "redis is not needed to be ready";
+  auto metrics = httpRequest(fleet.replicas[1]->port(), "GET", "/metrics");
+  EXPECT_NE(metrics->body.find("keyward_shared_state_up 0"), std::string::npos);
   std::this_thread::sleep_for(2s);
   const double restartedAt = load.elapsed();
   redis.start();
@@ -359,14 +369,19 @@ TEST(SharedState, AStoppedRedisSlowsNoRequest) {
   if (!haveRedis()) GTEST_SKIP() << "redis-server is not installed";
   RedisServer redis;
   ASSERT_TRUE(redis.waitReady());
-  Fleet fleet(2, replicaYaml(redis.url()));
+  // A 1 s Redis timeout: a request that waited for Redis would take that long at least.
+  Fleet fleet(2, replicaYaml(redis.url(), "", "1s"));
   ASSERT_TRUE(fleet.serving());
   ASSERT_TRUE(fleet.waitConnected(true, 3s));
   Load load(fleet.ports(), fleet.c, 200);
   std::this_thread::sleep_for(500ms);
   redis.pause();
-  EXPECT_TRUE(fleet.waitConnected(false, 2s)) << fleet.replicas[0]->status();
-  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(fleet.waitConnected(false, 3s)) << fleet.replicas[0]->status();
+  EXPECT_NE(fleet.replicas[0]->status().find("no reply within the timeout (1000ms)"),
+            std::string::npos)
+      << fleet.replicas[0]->status();
+  EXPECT_EQ(httpRequest(fleet.replicas[0]->port(), "GET", "/readyz")->status, 200);
+  std::this_thread::sleep_for(1000ms);
   redis.resume();
   EXPECT_TRUE(fleet.waitConnected(true, 5s)) << fleet.replicas[0]->status();
   std::vector<Sample> samples = load.finish();
@@ -376,7 +391,7 @@ TEST(SharedState, AStoppedRedisSlowsNoRequest) {
     slowest = std::max(slowest, s.latencyMs);
   }
   std::cout << samples.size() << " requests, slowest " << slowest << " ms\n";
-  EXPECT_LT(slowest, 100) << "verification never waits for redis";
+  EXPECT_LT(slowest, 500) << "verification never waits for redis (1 s timeout)";
   fleet.stop();
 }
 
