@@ -13,6 +13,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
+
+#include "keyward/AddressRange.h"
 
 namespace keyward {
 
@@ -20,7 +23,7 @@ class ClientSlots {
  public:
   static constexpr std::uint32_t kUnlimited = UINT32_MAX;
 
-  explicit ClientSlots(std::size_t perClient);
+  ClientSlots(std::size_t perClient, std::vector<AddressRange> unlimited);
 
   // The counter of this address, or kUnlimited.
   std::uint32_t slotOf(const sockaddr_storage& address) const;
@@ -31,6 +34,7 @@ class ClientSlots {
  private:
   static constexpr std::size_t kSlots = 8192;
   std::uint32_t perClient_;
+  std::vector<AddressRange> unlimited_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> counts_;
 };
 

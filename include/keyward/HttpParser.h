@@ -16,7 +16,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "keyward/Config.h"
+#include "keyward/HttpLimits.h"
 #include "keyward/HttpRequest.h"
 
 namespace keyward {

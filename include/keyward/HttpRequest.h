@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "keyward/Config.h"
+#include "keyward/HttpLimits.h"
 
 namespace keyward {
 

@@ -67,6 +67,8 @@ class HttpServer {
     // Listeners (by index into listenFds) whose connections speak TLS with `tls`.
     std::vector<bool> tlsListener;
     const TlsContext* tls = nullptr;
+    // Addresses not held to limits.max_connections_per_client (trusted proxies).
+    std::vector<AddressRange> unlimitedClients;
   };
 
   // `listenFds` are bound, listening sockets; the server makes them non-blocking but does

@@ -9,7 +9,6 @@
 #include "keyward/Config.h"
 #include "keyward/KeySet.h"
 #include "keyward/KeySources.h"
-#include "keyward/SecretWatcher.h"
 
 namespace keyward {
 
@@ -30,9 +29,6 @@ struct KeyLoadResult {
 // `revoked`: digests revoked earlier (the state file's list); `nowMs` stamps new revocations.
 KeyLoadResult loadKeys(const Config& config, const EnvLookup& env, bool withListing = false,
                        std::vector<RevokedKey> revoked = {}, std::int64_t nowMs = 0);
-
-// The files and directories keys are read from, for SecretWatcher.
-WatchTargets watchTargetsOf(const Config& config);
 
 // The configured routes and settings that are swapped in with the keys.
 AccessRules accessRulesOf(const Config& config);

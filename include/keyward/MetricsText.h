@@ -20,6 +20,7 @@ struct MetricsInputs {
   const KeySet* keys = nullptr;
   const UsageStore* usage = nullptr;
   std::uint64_t throttled = 0;
+  std::uint64_t logDropped = 0;
   std::int64_t nowMs = 0;
 };
 

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "keyward/Config.h"
+
 namespace keyward {
 
 struct WatchTargets {
@@ -30,6 +32,9 @@ struct WatchTargets {
   std::vector<std::string> files;  // key files and env files (their directories are watched)
   bool operator==(const WatchTargets&) const = default;
 };
+
+// The files and directories the config reads keys from.
+WatchTargets watchTargetsOf(const Config& config);
 
 class SecretWatcher {
  public:

@@ -1,5 +1,7 @@
 #include "keyward/KeysCommand.h"
 
+#include "keyward/Client.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -48,13 +50,14 @@ std::optional<std::string> adminKey(const Options& options, std::string& problem
     if (key.empty()) return std::nullopt;
     return key;
   }
-  std::ifstream in(path);
-  std::string key;
-  if (!in || !std::getline(in, key) || key.empty()) {
-    problem = "cannot read an admin key from " + path;
+  // Through the same checked path as every key file: regular files only, never blocking,
+  // not readable by group or others, a valid key.
+  try {
+    return ClientKey::fromFile(path).current();
+  } catch (const std::exception& e) {
+    problem = std::string("admin key: ") + e.what();
     return std::nullopt;
   }
-  return key;
 }
 
 using Reply = CliReply;

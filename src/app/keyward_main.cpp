@@ -191,7 +191,7 @@ class KeywardApp : public Poco::Util::Application {
           "Client commands (talk to a running daemon):\n"
           "  keyward keys list|show ...   the admin API as a table (keyward keys --help)\n"
           "  keyward verify --url URL --key-file PATH     0 accepted, 1 refused, 2 error\n"
-          "  keyward reload [--url URL] --pid PID         SIGHUP, wait for the result (ExecReload)");
+          "  keyward reload (--pid PID | --config PATH) [--url URL]   SIGHUP, wait for the result (ExecReload)");
       formatter.format(std::cout);
       return kExitOk;
     }
@@ -246,6 +246,17 @@ class KeywardApp : public Poco::Util::Application {
       const KeyPolicy& policy = *key->policy;
       std::cout << (policy.expiresMs <= now ? "expired: key " : "expiring: key ") << key->id << " "
                 << (policy.expiresMs <= now ? "expired at " : "expires at ") << formatRfc3339(policy.expiresMs) << "\n";
+    }
+    // What else the start would refuse: the certificate (the listen addresses are checked
+    // by the config reader).
+    if (outcome.config && !outcome.config->tls.listen.empty()) {
+      TlsContext tls;
+      std::string problem;
+      if (!tls.load(outcome.config->tls.certFile, outcome.config->tls.keyFile, outcome.config->tls.checkPermissions,
+                    problem, reloader.configPath())) {
+        outcome.problems.push_back({"tls", "", problem, ""});
+        outcome.ok = false;
+      }
     }
     for (const Problem& p : outcome.problems) std::cerr << "error: " << p.text() << "\n";
     if (!outcome.ok) {
@@ -309,6 +320,11 @@ class KeywardApp : public Poco::Util::Application {
     HttpServer::Options options;
     options.workers = config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
     options.limits = config.limits;
+    // A trusted proxy's connections carry many clients' requests: not held to one client's
+    // share of max_connections (read at start; a change needs a restart).
+    for (const std::string& text : config.trustedProxies) {
+      if (auto range = AddressRange::parse(text)) options.unlimitedClients.push_back(*range);
+    }
     options.shutdownTimeout = config.shutdownTimeout;
     options.tlsListener = tlsListener;
     options.tls = &tls;

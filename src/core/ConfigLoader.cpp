@@ -1,6 +1,7 @@
 #include "keyward/ConfigLoader.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "keyward/Digest.h"
 #include "keyward/Names.h"
 #include "keyward/RedisEndpoint.h"
+#include "keyward/SecretFile.h"
 
 namespace keyward {
 namespace {
@@ -34,6 +36,14 @@ std::string formatDuration(Millis value) {
   if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
   if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
+}
+
+// " 'name'" for a field name that looks like one, else "": errors reach logs and
+// /v1/status, and a misplaced key would otherwise be quoted there as a field name.
+std::string quotedName(const std::string& name) {
+  const bool plain = !name.empty() && name.size() <= 32 &&
+                     std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  return plain ? " '" + name + "'" : "";
 }
 
 // host:port with a port from 0 to 65535 (0: any free port); IPv6 hosts in brackets.
@@ -84,7 +94,7 @@ class ConfigReader {
       const std::string& name = item.first.Scalar();
       bool found = false;
       for (const char* k : known) found |= (name == k);
-      if (!found) fail(item.first, where, "unknown field '" + name + "'");
+      if (!found) fail(item.first, where, "unknown field" + quotedName(name));
     }
   }
 
@@ -195,7 +205,7 @@ class ConfigReader {
       if (item.first.IsScalar()) {
         const std::string& name = item.first.Scalar();
         if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
-          fail(item.first, "", "field '" + name + "' is given twice");
+          fail(item.first, "", "field" + quotedName(name) + " is given twice");
         } else {
           seen.push_back(name);
         }
@@ -425,7 +435,7 @@ void readEnvFiles(ConfigReader& r, const YAML::Node& list, Config& config) {
         for (const auto& n : names) {
           auto s = r.string(n, where + ".names");
           if (s && !isValidEnvName(*s)) {
-            r.fail(n, where + ".names", "'" + *s + "' is not a valid variable name");
+            r.fail(n, where + ".names", "is not a valid variable name");
           } else if (s) {
             decl.names.push_back(*s);
           }
@@ -622,7 +632,7 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
     for (std::size_t i = 0; n.IsSequence() && i < n.size(); ++i) {
       auto text = r.string(n[i], "trusted_proxies");
       if (text && !AddressRange::parse(*text)) {
-        r.fail(n[i], "trusted_proxies", "'" + *text + "' is not an IP address or CIDR range");
+        r.fail(n[i], "trusted_proxies", "is not an IP address or CIDR range");
       } else if (text) {
         config.trustedProxies.push_back(*text);
       }
@@ -701,20 +711,14 @@ ConfigResult parseConfigText(std::string_view yaml, const std::string& path) {
 }
 
 ConfigResult loadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    return {std::nullopt, {path + ": cannot open the config file: " + std::strerror(err) +
-                           (err == ENOENT ? " (give another with --config or $KEYWARD_CONFIG)" : "")}};
+  // Read like key files: non-blocking, regular files only (a FIFO must not hang a reload).
+  PlainFileRead read = readPlainFile(path, kMaxConfigBytes);
+  if (!read.ok) {
+    const bool missing = ::access(path.c_str(), F_OK) != 0 && errno == ENOENT;
+    return {std::nullopt, {path + ": cannot read the config file: " + read.problem +
+                           (missing ? " (give another with --config or $KEYWARD_CONFIG)" : "")}};
   }
-  std::string text;
-  char buffer[65536];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxConfigBytes) return {std::nullopt, {path + ": config file is larger than 64 MiB"}};
-  }
-  if (in.bad()) return {std::nullopt, {path + ": cannot read the config file"}};
-  return parseConfigText(text, path);
+  return parseConfigText(read.content, path);
 }
 
 Config builtInConfig() {

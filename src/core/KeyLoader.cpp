@@ -4,16 +4,6 @@
 
 namespace keyward {
 
-WatchTargets watchTargetsOf(const Config& config) {
-  WatchTargets targets;
-  for (const KeyDirDecl& d : config.keyDirs) targets.dirs.push_back(d.path);
-  for (const KeyDecl& k : config.keys) {
-    if (k.origin == KeyOrigin::File) targets.files.push_back(k.ref);
-  }
-  for (const EnvFileDecl& e : config.envFiles) targets.files.push_back(e.path);
-  return targets;
-}
-
 AccessRules accessRulesOf(const Config& config) {
   AccessRules rules;
   rules.routes = config.routes;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "keyward/ConfigLoader.h"
+#include "keyward/SecretWatcher.h"
 #include "keyward/Json.h"
 #include "keyward/SecretFile.h"
 

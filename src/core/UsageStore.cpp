@@ -4,6 +4,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +14,7 @@
 
 #include "keyward/AtomicFile.h"
 #include "keyward/Json.h"
+#include "keyward/SecretFile.h"
 
 namespace keyward {
 namespace {
@@ -265,23 +268,14 @@ namespace {
 enum class ReadFile { Ok, Missing, Failed };
 
 ReadFile readStateFile(const std::string& path, std::string& content, std::string& problem) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return ReadFile::Missing;
-    problem = path + ": cannot open: " + std::strerror(errno);
+  if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) return ReadFile::Missing;
+  // Regular files only, never blocking: a FIFO in state_dir must not hang the start.
+  PlainFileRead read = readPlainFile(path, kMaxStateBytes);
+  if (!read.ok) {
+    problem = path + ": " + read.problem;
     return ReadFile::Failed;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    problem = path + ": cannot read";
-    return ReadFile::Failed;
-  }
-  content = text.str();
-  if (content.size() > kMaxStateBytes) {
-    problem = path + ": larger than 256 MiB";
-    return ReadFile::Failed;
-  }
+  content = std::move(read.content);
   return ReadFile::Ok;
 }
 

@@ -389,6 +389,7 @@ void ApiHandler::metrics(ResponseWriter& response) {
   in.keys = keys_.get();
   in.usage = usage_;
   in.throttled = throttle_ ? throttle_->throttledTotal() : 0;
+  in.logDropped = Log::droppedLines();
   in.nowMs = now_;
   std::shared_ptr<const std::string> text =
       registry_->text(now_, [&] { return renderMetrics(in) + (shared_ ? shared_->metricsText() : std::string()); });

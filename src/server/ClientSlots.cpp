@@ -8,13 +8,15 @@
 
 namespace keyward {
 
-ClientSlots::ClientSlots(std::size_t perClient)
+ClientSlots::ClientSlots(std::size_t perClient, std::vector<AddressRange> unlimited)
     : perClient_(static_cast<std::uint32_t>(std::min<std::size_t>(perClient, UINT32_MAX - 1))),
+      unlimited_(std::move(unlimited)),
       counts_(new std::atomic<std::uint32_t>[kSlots]) {
   for (std::size_t i = 0; i < kSlots; ++i) counts_[i].store(0, std::memory_order_relaxed);
 }
 
 std::uint32_t ClientSlots::slotOf(const sockaddr_storage& address) const {
+  if (anyContains(unlimited_, address)) return kUnlimited;
   std::string_view bytes;
   if (address.ss_family == AF_INET) {
     bytes = {reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in*>(&address)->sin_addr), 4};

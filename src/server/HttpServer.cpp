@@ -12,7 +12,7 @@ HttpServer::HttpServer(std::vector<int> listenFds, Options options, HandlerFacto
     : listenFds_(std::move(listenFds)),
       options_(options),
       factory_(std::move(factory)),
-      clientSlots_(std::make_unique<ClientSlots>(options_.limits.connectionsPerClient())) {
+      clientSlots_(std::make_unique<ClientSlots>(options_.limits.connectionsPerClient(), options_.unlimitedClients)) {
   if (options_.workers == 0) options_.workers = 1;
 }
 

@@ -93,6 +93,9 @@ std::string renderMetrics(const MetricsInputs& in) {
   w.single("keyward_throttled_requests_total", "counter",
            "Denials answered 429 after too many from one client.",
            static_cast<double>(in.throttled));
+  w.single("keyward_log_dropped_lines_total", "counter",
+           "Log lines dropped because the log reader fell behind (logging never blocks serving).",
+           static_cast<double>(in.logDropped));
 
   w.family("keyward_reloads_total", "counter",
            "Key set loads by result (the first load at start included).");

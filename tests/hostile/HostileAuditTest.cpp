@@ -120,7 +120,8 @@ TEST(HostileAudit, ASlowReaderIsCutByATotalWriteDeadline) {
 
 TEST(HostileAudit, OneClientCannotHoldEveryConnectionSlot) {
   std::string key = newKey();
-  Keyward kw("limits: { max_connections: 40 }\nkeys:\n  - { id: a, env: K }\n", {{"K", key}});
+  // Only 127.0.0.1 is a trusted proxy: 127.0.0.2 and .3 are ordinary clients.
+  Keyward kw("trusted_proxies: [127.0.0.1]\nlimits: { max_connections: 40 }\nkeys:\n  - { id: a, env: K }\n", {{"K", key}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   std::vector<std::unique_ptr<HttpConnection>> hog;
   for (int i = 0; i < 60; ++i) hog.push_back(std::make_unique<HttpConnection>(kw.port(), "127.0.0.1", "127.0.0.2"));
@@ -139,6 +140,17 @@ TEST(HostileAudit, OneClientCannotHoldEveryConnectionSlot) {
     if (r && r->status == 200) ++ok;
   }
   EXPECT_EQ(ok, 20);
+  // A trusted proxy carries many clients' requests: it is not held to one client's share.
+  hog.clear();
+  std::this_thread::sleep_for(100ms);
+  std::vector<std::unique_ptr<HttpConnection>> proxy;
+  for (int i = 0; i < 30; ++i) proxy.push_back(std::make_unique<HttpConnection>(kw.port(), "127.0.0.1", "127.0.0.1"));
+  int served = 0;
+  for (auto& c : proxy) {
+    auto r = c->request("GET", "/v1/verify", {{"X-API-Key", key}});
+    if (r && r->status == 200) ++served;
+  }
+  EXPECT_EQ(served, 30);
 }
 
 const std::string kAuditRoutes =
@@ -344,6 +356,35 @@ TEST(HostileAudit, DefaultLimitsTakeWhatNginxPassesOn) {
   EXPECT_EQ(kw.verify(big)->status, 200) << "31.6 KiB of header fields";
   Headers tooBig = {{"X-API-Key", key}, {"X-Huge", std::string(70000, 'h')}};
   EXPECT_EQ(kw.verify(tooBig)->status, 431) << "still bounded";
+}
+
+}  // namespace
+}  // namespace keyward::test
+
+namespace keyward::test {
+namespace {
+
+// --check-config catches what the start would refuse, not only the YAML.
+TEST(HostileAudit, CheckConfigRefusesWhatTheStartWouldRefuse) {
+  TempDir dir;
+  struct Case {
+    const char* why;
+    std::string yaml;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {"listen without a host", "listen: 8421\n", "listen: must be host:port"},
+      {"port out of range", "listen: 127.0.0.1:99999\n", "port from 0 to 65535"},
+      {"missing certificate", "tls: { listen: 127.0.0.1:0, cert_file: " + dir.file("absent.crt") + ", key_file: " +
+                                  dir.file("absent.key") + " }\n",
+       "cert_file"},
+  };
+  for (const Case& c : cases) {
+    const std::string config = dir.write("k.yaml", c.yaml + "keys:\n  - { id: a, env: K }\n");
+    CommandResult r = runCommand(KEYWARD_BIN, {"--check-config", "--config", config}, "", {{"K", newKey()}});
+    EXPECT_EQ(r.exitCode, 1) << c.why << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.why << "\n" << r.err;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 
 #include "support/TempDir.h"
@@ -97,7 +99,9 @@ TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
       {"route path relative", "routes:\n  - { path: runs, scope: a }\n", "routes[0].path: must start with '/'"},
       {"bad expiry warning", "expiry_warning: soon\n", "expiry_warning: must be a positive duration"},
       {"too many recent calls", "recent_calls: 5000\n", "recent_calls: must be between 0 and 1000"},
-      {"bad trusted proxy", "trusted_proxies: [10.0.0.0/33]\n", "'10.0.0.0/33' is not an IP address or CIDR range"},
+      {"bad trusted proxy", "trusted_proxies: [10.0.0.0/33]\n", "k.yaml:1: trusted_proxies: is not an IP address or CIDR range"},
+      // Errors reach /v1/status: a key pasted where a field name or value goes is not quoted.
+      {"key as a field name", "keys:\n  - { id: a, env: A, QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk=: x }\n", "k.yaml:2: keys[0]: unknown field\n"},
       {"trusted proxies not a list", "trusted_proxies: 10.0.0.1\n", "trusted_proxies: must be a list"},
       {"cache max age in ms", "cache_max_age: 1500ms\n", "cache_max_age: must be whole seconds"},
       {"throttle unknown field", "throttle: { max_failure: 3 }\n", "throttle: unknown field 'max_failure'"},
@@ -253,7 +257,14 @@ TEST(ConfigLoader, ReadsFilesAndNamesMissingOnes) {
   EXPECT_EQ(r.config->path, path);
   ConfigResult missing = loadConfigFile(dir.file("nope.yaml"));
   ASSERT_EQ(missing.errors.size(), 1u);
-  EXPECT_NE(missing.errors[0].find("nope.yaml: cannot open"), std::string::npos);
+  EXPECT_NE(missing.errors[0].find("nope.yaml: cannot read the config file: does not exist (give another with --config"),
+            std::string::npos)
+      << missing.errors[0];
+  // A FIFO as the config must not hang the load (read like key files: regular files only).
+  ASSERT_EQ(::mkfifo(dir.file("fifo.yaml").c_str(), 0600), 0);
+  ConfigResult fifo = loadConfigFile(dir.file("fifo.yaml"));
+  ASSERT_EQ(fifo.errors.size(), 1u);
+  EXPECT_NE(fifo.errors[0].find("not a regular file"), std::string::npos) << fifo.errors[0];
 }
 
 TEST(ConfigLoader, ParsesDurations) {

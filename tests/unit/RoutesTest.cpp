@@ -23,7 +23,8 @@ std::vector<RouteRule> auditRules() {
 std::string scopeFor(std::string_view method, std::string_view rawPath) {
   std::optional<std::string> path = normalizePath(rawPath);
   if (!path) return "<refused>";
-  const RouteRule* rule = findRoute(auditRules(), method, *path);
+  static const std::vector<RouteRule> rules = auditRules();  // findRoute points into it
+  const RouteRule* rule = findRoute(rules, method, *path);
   return rule ? rule->scope : "<none>";
 }
 
