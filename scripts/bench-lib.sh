@@ -47,3 +47,36 @@ to_ms() {
     else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
     else print "nan" }'
 }
+
+# Fails the benchmark unless a GET with header `$2` answers `$3` (the setup works).
+check() {  # url header expected-status
+  local got
+  got=$(curl -s -o /dev/null -w '%{http_code}' -H "$2" "$1")
+  [ "$got" = "$3" ] || { echo "bench: $1 answered $got, expected $3" >&2; exit 1; }
+}
+
+# One bounded wrk run; sets RPS, P99 (ms), CPU (us per request over `cpu_pids`), ERRORS,
+# FRESH (status and time of a request on a new connection made mid-run). Uses $work,
+# $DURATION and $WRK_THREADS.
+run() {  # url conns key expect-2xx cpu_pids...
+  local url=$1 conns=$2 key=$3 expect2xx=$4
+  shift 4
+  local before=0 after=0 pid out requests
+  for pid in "$@"; do before=$((before + $(cpu_us "$pid"))); done
+  ( sleep "$(awk -v d="$DURATION" 'BEGIN {print d / 2}')"
+    curl -s -o /dev/null -m 2 -w '%{http_code}/%{time_total}s' -H "X-API-Key: $key" "$url" > "$work/fresh" || echo "failed" > "$work/fresh" ) &
+  local probe=$!
+  out=$(wrk -t"$(( conns < WRK_THREADS ? conns : WRK_THREADS ))" -c"$conns" -d"${DURATION}s" --latency -H "X-API-Key: $key" "$url")
+  wait "$probe" || true
+  for pid in "$@"; do after=$((after + $(cpu_us "$pid"))); done
+  RPS=$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")
+  P99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  CPU=$(awk -v c=$((after - before)) -v r="$requests" 'BEGIN {printf "%.1f", r ? c / r : 0}')
+  ERRORS=$(awk '/Socket errors/ {gsub(/,/, ""); s += $4 + $6 + $8 + $10} END {print s + 0}' <<<"$out")
+  if [ "$expect2xx" = yes ]; then
+    ERRORS=$((ERRORS + $(awk '/Non-2xx/ {n = $5} END {print n + 0}' <<<"$out")))
+  fi
+  REQUESTS=${requests:-0}
+  FRESH=$(cat "$work/fresh")
+}

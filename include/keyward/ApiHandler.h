@@ -41,6 +41,10 @@ class ApiHandler : public RequestHandler {
  private:
   void verify(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response);
   void admin(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response);
+  // POST /v1/leaks (scope admin or leaks:report): suspends reported keys; GET /v1/leaks
+  // lists suspensions and DELETE /v1/leaks/{id|fingerprint} clears one (scope admin).
+  void leaks(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response);
+  void reportLeaks(const HttpRequest& request, const KeySet& keys, ResponseWriter& response);
   void ready(ResponseWriter& response);
   void status(ResponseWriter& response);
   void record(const Decision& decision, std::string_view method, std::string_view path, const ClientInfo& client);

@@ -15,6 +15,11 @@ struct HeaderField {
   std::string_view value;  // leading and trailing whitespace removed, nothing decoded
 };
 
+// The one path whose request body is read (POST /v1/leaks, a leak report), and its own bound
+// (max_body_bytes still bounds every other request, whose body is skipped unread).
+inline constexpr std::string_view kBodyPath = "/v1/leaks";
+inline constexpr std::size_t kMaxLeakReportBytes = 65536;
+
 struct HttpRequest {
   std::string_view method;
   std::string_view target;  // as sent
@@ -24,6 +29,7 @@ struct HttpRequest {
   bool keepAlive = true;
   bool expectContinue = false;
   std::size_t contentLength = 0;
+  std::string_view body;    // the whole body, for kBodyPath only; empty for every other path
   bool chunked = false;     // Transfer-Encoding: chunked; the body follows the head, contentLength is 0
   std::size_t headerCount = 0;
   std::array<HeaderField, kMaxHeaderCountLimit> headers;

@@ -2,6 +2,7 @@
 // An immutable set of keys, held as SHA-256 digests, with lookup by digest and by id.
 // Built once by KeySetBuilder, then shared read-only between threads (thread-safe to read).
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +29,10 @@ struct KeyEntry {
   Digest digest;
   std::shared_ptr<const KeyPolicy> policy;  // null: active, no scopes, no time limits
   bool revoked = false;                     // config says revoked, or on the revocation list
+  // Reported leaked and not cleared (UsageStore's suspensions): refused as SUSPENDED. Set and
+  // cleared on a published set without a rebuild, so read it with isLeaked().
+  mutable bool leaked = false;
+  bool isLeaked() const { return std::atomic_ref<bool>(leaked).load(std::memory_order_relaxed); }
   // This key's usage record, looked up by id on the key's first use in this generation
   // (access with std::atomic_ref: several event loops may fill it at once).
   mutable KeyUsage* usage = nullptr;
@@ -74,6 +79,9 @@ class KeySet {
   // Every revoked digest: the list given to the builder plus keys the config revokes.
   const std::vector<RevokedKey>& revoked() const noexcept { return revoked_; }
   const AccessRules& rules() const noexcept { return rules_; }
+  // Marks (or unmarks) the key with `digest` as leaked in this set, at once for every
+  // reader. Returns the entry, or nullptr if no key has that digest. Thread-safe.
+  const KeyEntry* markLeaked(const Digest& digest, bool leaked) const noexcept;
 
   KeySet(const KeySet&) = delete;  // byId_ points into entries_
   KeySet& operator=(const KeySet&) = delete;

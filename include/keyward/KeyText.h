@@ -1,5 +1,6 @@
 #pragma once
-// What keyward accepts as a key: RFC 4648 base64 text that decodes to 32..1024 bytes.
+// What keyward accepts as a key: RFC 4648 base64 text that decodes to 32..1024 bytes, or a
+// key in the prefixed format (PrefixedKey.h: NAME_ + base62 body + checksum) whose checksum is right.
 
 #include <cstddef>
 #include <string_view>

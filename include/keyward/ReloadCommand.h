@@ -20,4 +20,13 @@ namespace keyward {
 
 int runReloadCommand(int argc, char** argv);
 
+// `keyward reload --dry-run [--config PATH] [--url URL] [--admin-key-file PATH] [--cacert PATH]`:
+// loads the config aside (as the daemon would), fetches the recent calls the daemon holds
+// through its admin API (a key with scope admin), replays them against the new config
+// (DryRun.h) and prints every decision that would flip and every key whose peer or scopes
+// would change. Nothing is signalled or applied. Exit 0 nothing would flip, 1 something
+// would (or the new config is invalid: its problems are printed), 2 usage or connection
+// error.
+int runReloadDryRun(int argc, char** argv);
+
 }  // namespace keyward

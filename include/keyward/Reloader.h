@@ -17,6 +17,7 @@
 #include "keyward/ConfigLoader.h"
 #include "keyward/KeyLoader.h"
 #include "keyward/KeySet.h"
+#include "keyward/ReloadDiff.h"
 #include "keyward/Snapshot.h"
 #include "keyward/UsageStore.h"
 
@@ -31,6 +32,7 @@ struct ReloadStatus {
   std::uint64_t succeeded = 0;
   std::uint64_t failed = 0;
   std::int64_t startedUnixMs = 0;
+  std::string lastChanges;  // ReloadDiff::json() of the last published reload ("" before one)
 };
 
 struct ReloadOutcome {
@@ -44,6 +46,7 @@ struct ReloadOutcome {
   // With `watch` on: SecretWatcher::fingerprintOf() the key sources, taken after the config
   // was read and before the keys were, so a change racing the load is not lost.
   std::string sourcesFingerprint;
+  ReloadDiff diff;  // reload(): what the published set changed against the one before
 };
 
 // loadConfigFile() for a daemon: the file is opened without blocking and must be a regular
@@ -55,7 +58,8 @@ class Reloader {
  public:
   // `configPath` empty means the built-in default config.
   // `store` (may be null) holds the revocation list: applied to every load, and extended
-  // with the keys a published config revokes.
+  // with the keys a published config revokes; its leak suspensions are marked on every
+  // set built, and each reload's diff is handed to it (state.json) and logged.
   Reloader(std::string configPath, EnvLookup env, UsageStore* store = nullptr);
 
   // Called by reload() with the outcome once the keys are published (or refused) and
@@ -66,6 +70,10 @@ class Reloader {
 
   // Loads and validates without publishing (for --check-config).
   ReloadOutcome check() const;
+
+  // Loads the config aside, without publishing: the candidate key set (null with
+  // `outcome.problems` on failure), leak suspensions applied. For dry runs.
+  std::shared_ptr<const KeySet> candidate(ReloadOutcome& outcome) const;
 
   const Published<KeySet>& keys() const { return keys_; }
   // The status as of the last finished reload. Loops read it through a SnapshotReader of

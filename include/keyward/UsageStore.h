@@ -84,6 +84,16 @@ class KeyUsage {
   std::size_t next_ = 0;          // total calls recorded; next_ % ringSize_ is the write slot
 };
 
+// A key suspended because it was reported leaked (POST /v1/leaks, keyward leaked): refused
+// with SUSPENDED under any id until an operator clears it. Kept in suspended.json.
+struct SuspendedKey {
+  Digest digest;
+  std::string id;      // the key's id when it was suspended
+  std::string url;     // where the leak was seen (as reported; may be empty)
+  std::string source;  // who reported it ("github", "cli", ...)
+  std::int64_t timeMs = 0;
+};
+
 class UsageStore {
  public:
   explicit UsageStore(std::size_t ringSize = 20) : ringSize_(ringSize) {}
@@ -99,6 +109,21 @@ class UsageStore {
   std::vector<RevokedKey> revocations() const;
   // Adds revocations not yet known (by digest). Returns how many were new.
   std::size_t addRevocations(const std::vector<RevokedKey>& revoked);
+
+  // Leak suspensions. addSuspension() returns false if the digest is already suspended; a
+  // new one is written to suspended.json at once when the store was loaded from a
+  // directory (a suspension must survive a crash a second later). clearSuspensions()
+  // removes those whose id or fingerprint is `idOrFingerprint` and returns them.
+  std::vector<SuspendedKey> suspensions() const;
+  bool addSuspension(const SuspendedKey& key);
+  std::vector<SuspendedKey> clearSuspensions(std::string_view idOrFingerprint);
+  std::uint64_t suspensionsAdded() const { return suspensionsAdded_.load(std::memory_order_relaxed); }
+  std::string suspensionsJson() const;
+  bool loadSuspensionsJson(std::string_view json, std::string& problem);
+  static std::string suspensionsPath(const std::string& dir);  // suspended.json
+
+  // The last reload's changes (ReloadDiff::json()), kept in state.json.
+  void setLastReloadDiff(std::string json);
 
   // True if anything changed since the last save (or load).
   bool dirty() const;
@@ -121,7 +146,8 @@ class UsageStore {
     std::string revocationsProblem;  // set: revoked.json exists but cannot be used
     std::string usageProblem;        // set: state.json exists but cannot be used
   };
-  // Loads both files of `dir`; missing files are a first start.
+  // Loads the files of `dir`; missing files are a first start. An unreadable
+  // suspended.json is reported as revocationsProblem (fail closed, like revoked.json).
   LoadOutcome load(const std::string& dir);
   // Writes what changed, atomically with mode 0600: revoked.json first, then state.json.
   bool save(const std::string& dir, std::string& problem);
@@ -137,6 +163,13 @@ class UsageStore {
   std::uint64_t savedChangeCount_ = 0;
   std::size_t savedRevocations_ = 0;
   bool revocationFileWritten_ = false;
+  std::vector<SuspendedKey> suspended_;
+  std::atomic<std::uint64_t> suspensionsAdded_{0};
+  std::string dir_;                // set by load(): where suspensions are written at once
+  std::mutex suspensionFileMutex_;  // one writer of suspended.json at a time
+  bool persistSuspensions(std::string& problem);
+  std::string lastReloadDiff_;     // JSON object, or empty
+  bool diffDirty_ = false;
 };
 
 }  // namespace keyward

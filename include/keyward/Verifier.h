@@ -32,7 +32,7 @@ struct Decision {
   std::string_view code() const { return verdict == Verdict::Allowed ? std::string_view() : codeOf(verdict); }
 };
 
-// The checks on a known key, in order: REVOKED, SUSPENDED, NOT_YET_VALID, EXPIRED (401),
+// The checks on a known key, in order: REVOKED, SUSPENDED (by config or reported leaked), NOT_YET_VALID, EXPIRED (401),
 // then WRONG_PEER, INSUFFICIENT_SCOPE, ORIGINAL_UNKNOWN (403).
 Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t nowMs);
 

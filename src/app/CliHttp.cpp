@@ -86,16 +86,26 @@ std::string cliQueryValue(const std::string& value) {
 std::optional<CliReply> cliGet(const std::string& base, const std::string& pathAndQuery,
                                const std::function<void(Poco::Net::HTTPRequest&)>& prepare, std::string& problem,
                                const CliTlsOptions& tls) {
+  return cliSend("GET", base, pathAndQuery, {}, prepare, problem, tls);
+}
+
+std::optional<CliReply> cliSend(const std::string& method, const std::string& base, const std::string& pathAndQuery,
+                                const std::string& body,
+                                const std::function<void(Poco::Net::HTTPRequest&)>& prepare, std::string& problem,
+                                const CliTlsOptions& tls) {
   if (!cliUrlUsable(base, problem)) return std::nullopt;
   try {
     std::string prefix;
     std::unique_ptr<Poco::Net::HTTPClientSession> session = sessionFor(base, tls, prefix);
     session->setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, prefix + pathAndQuery,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest request(method, prefix + pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
     if (base.rfind(kUnixPrefix, 0) == 0) request.setHost("localhost");
+    if (!body.empty() || method == "POST") {
+      request.setContentLength(static_cast<std::streamsize>(body.size()));
+      request.setContentType("application/json");
+    }
     prepare(request);
-    session->sendRequest(request);
+    session->sendRequest(request) << body;
     Poco::Net::HTTPResponse response;
     std::istream& in = session->receiveResponse(response);
     CliReply reply;

@@ -111,7 +111,7 @@ std::vector<std::string> keyRow(const Poco::JSON::Object::Ptr& key, std::int64_t
   return {key->getValue<std::string>("id"),
           name.empty() ? "-" : name,
           key->getValue<std::string>("peer"),
-          key->getValue<std::string>("status"),
+          key->getValue<std::string>("status") + (key->optValue<bool>("leaked", false) ? " (leaked)" : ""),
           scopesText(key),
           timeText(key->get("last_used"), now, "never"),
           timeText(key->get("expires"), now, "never"),
@@ -185,7 +185,8 @@ int show(const Options& options, const std::string& key) {
               {"peer", field("peer")},
               {"type", field("type")},
               {"scopes", scopesText(k)},
-              {"status", field("status") + (field("revoked_reason") == "-" ? "" : " (" + field("revoked_reason") + ")")},
+              {"status", field("status") + (field("revoked_reason") == "-" ? "" : " (" + field("revoked_reason") + ")") +
+                             (k->optValue<bool>("leaked", false) ? " (leaked: keyward leaked --list)" : "")},
               {"fingerprint", field("fingerprint")},
               {"created", timeText(k->get("created"), now, "-")},
               {"not before", timeText(k->get("not_before"), now, "-")},

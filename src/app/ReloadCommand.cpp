@@ -160,6 +160,9 @@ bool isKeywardProcess(long pid) {
 }  // namespace
 
 int runReloadCommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--dry-run") return runReloadDryRun(argc, argv);  // ReloadDryRun.cpp
+  }
   std::string url, config, pidText, timeoutText = "30", caFile, keyFile;
   CliOptions cli("keyward reload", "keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]",
                  "Sends SIGHUP to PID and returns when that daemon has applied the reload (exit 0) or\n"
@@ -168,7 +171,8 @@ int runReloadCommand(int argc, char** argv) {
                  "/etc/keyward/keyward.yaml, else the built-in 127.0.0.1:8420). The daemon answering there\n"
                  "must be PID and serve that config (its /v1/status says): otherwise nothing is signalled\n"
                  "(exit 2). Without --pid, the pid comes from /v1/status of the daemon serving --config.\n"
-                 "Exit status 2 also: usage, daemon unreachable, PID gone, no result within the timeout.");
+                 "Exit status 2 also: usage, daemon unreachable, PID gone, no result within the timeout.\n"
+                 "keyward reload --dry-run: what a config would change, applying nothing (see its --help).");
   cli.value("pid", pidText, "PID", "the daemon's process id ($MAINPID in a unit)")
       .value("url", url, "URL", "the daemon: http://host:port, https://host:port or unix:/path/to/keyward.sock")
       .value("config", config, "PATH", "the daemon's config, to read its address from")

@@ -13,6 +13,7 @@
 #include "keyward/KeyGenerator.h"
 #include "keyward/KeyText.h"
 #include "keyward/Names.h"
+#include "keyward/PrefixedKey.h"
 #include "keyward/SecretBuffer.h"
 
 namespace {
@@ -22,7 +23,7 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
 constexpr const char* kUsage =
-    "usage: keygen [--bytes N] [--url] [--env NAME] [--out PATH [--force]] [--sha256] [--count N]\n"
+    "usage: keygen [--bytes N] [--url | --prefix NAME] [--env NAME] [--out PATH [--force]] [--sha256] [--count N]\n"
     "       keygen check         < key    exit 0 if keyward accepts the key, else 1 and why\n"
     "       keygen fingerprint   < key    print the key's short fingerprint\n"
     "       keygen sha256        < key    print the 'sha256:' line for keyward.yaml\n"
@@ -30,6 +31,8 @@ constexpr const char* kUsage =
     "\n"
     "  --bytes N    random bytes in the key, 32..1024 (default 32)\n"
     "  --url        base64url without padding instead of standard base64\n"
+    "  --prefix NAME  a key scanners can find: NAME_ + 43 base62 characters (256 bits) + a 6-character\n"
+    "               checksum; NAME is 2..32 of a-z 0-9 _ (e.g. acme_live); not with --bytes or --url\n"
     "  --env NAME   print NAME=<key> (an env file line)\n"
     "  --out PATH   write the key to PATH (mode 0600, atomically) and print only its fingerprint\n"
     "  --force      with --out, replace an existing file\n"
@@ -111,8 +114,8 @@ int main(int argc, char** argv) {
 
   std::size_t bytes = 32;
   unsigned long count = 0;
-  bool url = false, force = false, withDigest = false;
-  std::string envName, outPath;
+  bool url = false, force = false, withDigest = false, bytesGiven = false;
+  std::string envName, outPath, prefix;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
@@ -133,6 +136,7 @@ int main(int argc, char** argv) {
         return usageError("--bytes must be a whole number from 32 to 1024");
       }
       bytes = static_cast<std::size_t>(n);
+      bytesGiven = true;
     } else if (arg == "--count") {
       const std::string* v = value();
       char* end = nullptr;
@@ -142,6 +146,12 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--url") {
       url = true;
+    } else if (arg == "--prefix") {
+      const std::string* v = value();
+      if (!v || !keyward::isValidKeyPrefix(*v)) {
+        return usageError("--prefix needs a NAME of 2..32 characters a-z 0-9 _, starting with a letter, not ending with _");
+      }
+      prefix = *v;
     } else if (arg == "--env") {
       const std::string* v = value();
       if (!v || !keyward::isValidEnvName(*v)) return usageError("--env needs a variable name ([A-Za-z_][A-Za-z0-9_]*)");
@@ -159,13 +169,15 @@ int main(int argc, char** argv) {
     }
   }
   if (force && outPath.empty()) return usageError("--force only makes sense with --out");
+  if (!prefix.empty() && (url || bytesGiven)) return usageError("--prefix makes base62 keys of a fixed size: not with --url or --bytes");
   const auto alphabet = url ? keyward::Base64Alphabet::Url : keyward::Base64Alphabet::Standard;
+  auto makeKey = [&] { return prefix.empty() ? keyward::generateKey(bytes, alphabet) : keyward::generatePrefixedKey(prefix); };
   if (count > 0) {
     if (!outPath.empty()) return usageError("--count writes to standard output; it cannot be used with --out");
     try {
       std::string lines;
       for (unsigned long i = 1; i <= count; ++i) {
-        std::string key = keyward::generateKey(bytes, alphabet);
+        std::string key = makeKey();
         if (!envName.empty()) lines += envName + "_" + std::to_string(i) + "=";
         lines += key;
         if (withDigest) lines += " sha256:" + keyward::toHex(keyward::sha256(key));
@@ -186,7 +198,7 @@ int main(int argc, char** argv) {
 
   std::string key;
   try {
-    key = keyward::generateKey(bytes, alphabet);
+    key = makeKey();
   } catch (const std::exception& e) {
     std::cerr << "keygen: " << e.what() << "\n";
     return kExitFailed;

@@ -37,6 +37,8 @@
 #include "keyward/KeysCommand.h"
 #include "keyward/Log.h"
 #include "keyward/ReloadCommand.h"
+#include "keyward/ScanCommand.h"
+#include "keyward/LeakedCommand.h"
 #include "keyward/RateLimiter.h"
 #include "keyward/ReloadThread.h"
 #include "keyward/Reloader.h"
@@ -515,6 +517,8 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "keys") return keyward::runKeysCommand(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "verify") return keyward::runVerifyCommand(argc - 1, argv + 1);
   if (argc > 1 && std::string_view(argv[1]) == "reload") return keyward::runReloadCommand(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "scan") return keyward::runScanCommand(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "leaked") return keyward::runLeakedCommand(argc - 1, argv + 1);
 
   // Before any thread exists, so that every thread inherits the mask.
   sigset_t signals = keyward::handledSignals();

@@ -37,6 +37,12 @@ const KeyEntry* KeySet::find(const Digest& digest) const noexcept {
   }
 }
 
+const KeyEntry* KeySet::markLeaked(const Digest& digest, bool leaked) const noexcept {
+  const KeyEntry* entry = find(digest);
+  if (entry) std::atomic_ref<bool>(entry->leaked).store(leaked, std::memory_order_relaxed);
+  return entry;
+}
+
 const KeyEntry* KeySet::findById(std::string_view id) const noexcept {
   if (byId_.empty()) return nullptr;
   const std::size_t hash = hashId(id);

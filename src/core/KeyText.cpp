@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "keyward/Base64.h"
+#include "keyward/PrefixedKey.h"
 
 namespace keyward {
 
@@ -21,6 +22,22 @@ std::string_view keyTextProblem(std::string_view text) {
   auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
   if (isSpace(text.back())) return "ends with whitespace (remove the trailing spaces)";
   if (isSpace(text.front())) return "starts with whitespace (remove the leading spaces)";
+  // The prefixed format (PrefixedKey.h) is recognised by its shape and checked by its
+  // checksum; it is never also read as base64 (a mistyped prefixed key must not pass as a
+  // base64 key that happens to decode).
+  switch (prefixedShapeOf(text)) {
+    case PrefixedShape::Valid: {
+      const std::string_view body = text.substr(text.size() - kPrefixedTailChars + 1, kPrefixedBodyChars);
+      if (body.find_first_not_of(body.front()) == std::string_view::npos) {
+        return "is not random (every character of the prefixed key's body is the same)";
+      }
+      return {};
+    }
+    case PrefixedShape::BadChecksum:
+      return "has the prefixed key shape (NAME_ + 49 base62 characters) but a wrong checksum (mistyped or cut "
+             "short? if it is a base64 key, make a new one with keygen)";
+    case PrefixedShape::NotPrefixed: break;
+  }
   if (text.size() < kMinKeyTextLength) return "is too short (fewer than 32 bytes once decoded)";
   // On the stack: no heap copy of the key's bytes is ever made (or left behind).
   unsigned char bytes[kMaxKeyBytes];

@@ -117,7 +117,78 @@ std::uint64_t UsageStore::changeCount() const {
 
 bool UsageStore::dirty() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return changeCount() != savedChangeCount_ || revoked_.size() != savedRevocations_;
+  return changeCount() != savedChangeCount_ || revoked_.size() != savedRevocations_ || diffDirty_;
+}
+
+void UsageStore::setLastReloadDiff(std::string json) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  lastReloadDiff_ = std::move(json);
+  diffDirty_ = true;
+}
+
+std::vector<SuspendedKey> UsageStore::suspensions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return suspended_;
+}
+
+bool UsageStore::addSuspension(const SuspendedKey& key) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const SuspendedKey& s : suspended_) {
+      if (s.digest == key.digest) return false;
+    }
+    suspended_.push_back(key);
+  }
+  suspensionsAdded_.fetch_add(1, std::memory_order_relaxed);
+  std::string problem;
+  persistSuspensions(problem);
+  return true;
+}
+
+std::vector<SuspendedKey> UsageStore::clearSuspensions(std::string_view idOrFingerprint) {
+  std::vector<SuspendedKey> removed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto keep = std::stable_partition(suspended_.begin(), suspended_.end(), [&](const SuspendedKey& s) {
+      return s.id != idOrFingerprint && fingerprint(s.digest) != idOrFingerprint;
+    });
+    removed.assign(keep, suspended_.end());
+    suspended_.erase(keep, suspended_.end());
+  }
+  std::string problem;
+  if (!removed.empty()) persistSuspensions(problem);
+  return removed;
+}
+
+std::string UsageStore::suspensionsJson() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string out = "{\"version\":1,\"suspended\":[";
+  for (std::size_t i = 0; i < suspended_.size(); ++i) {
+    const SuspendedKey& k = suspended_[i];
+    if (i) out += ',';
+    out += "\n{\"sha256\":\"" + toHex(k.digest) + "\",\"id\":";
+    appendJsonString(out, k.id);
+    out += ",\"url\":";
+    appendJsonString(out, k.url);
+    out += ",\"source\":";
+    appendJsonString(out, k.source);
+    out += ",\"time\":" + std::to_string(k.timeMs) + "}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+bool UsageStore::persistSuspensions(std::string& problem) {
+  std::lock_guard<std::mutex> writer(suspensionFileMutex_);
+  std::string dir;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    dir = dir_;
+  }
+  if (dir.empty()) return true;
+  AtomicWriteResult written = writeFileAtomically(suspensionsPath(dir), suspensionsJson(), 0600, true);
+  if (!written.ok) problem = written.problem;
+  return written.ok;
 }
 
 std::string UsageStore::revocationsJson() const {
@@ -163,7 +234,9 @@ std::string UsageStore::usageJson() const {
     }
     out += "]}";
   }
-  out += "}}\n";
+  out += "}";
+  if (!lastReloadDiff_.empty()) out += ",\"last_reload\":" + lastReloadDiff_;
+  out += "}\n";
   return out;
 }
 
@@ -260,6 +333,31 @@ bool UsageStore::loadJson(std::string_view json, std::string& problem) {
   return true;
 }
 
+bool UsageStore::loadSuspensionsJson(std::string_view json, std::string& problem) {
+  std::vector<SuspendedKey> suspended;
+  const bool ok = readJsonObject(json, problem, [&](const Poco::JSON::Object::Ptr& top) {
+    if (top->getValue<int>("version") != 1) throw std::runtime_error("not a version 1 suspension file");
+    Poco::JSON::Array::Ptr list = top->getArray("suspended");
+    if (!list) throw std::runtime_error("no 'suspended' list");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Poco::JSON::Object::Ptr r = list->getObject(static_cast<unsigned>(i));
+      if (!r) throw std::runtime_error("a suspension is not an object");
+      auto digest = digestFromHex(r->getValue<std::string>("sha256"));
+      if (!digest) throw std::runtime_error("a suspension has no valid sha256");
+      suspended.push_back({*digest, r->getValue<std::string>("id"), r->optValue<std::string>("url", ""),
+                           r->optValue<std::string>("source", ""), r->getValue<std::int64_t>("time")});
+    }
+  });
+  if (!ok) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (SuspendedKey& k : suspended) {
+    bool known = std::any_of(suspended_.begin(), suspended_.end(), [&](const SuspendedKey& s) { return s.digest == k.digest; });
+    if (!known) suspended_.push_back(std::move(k));
+  }
+  return true;
+}
+
+std::string UsageStore::suspensionsPath(const std::string& dir) { return dir + "/suspended.json"; }
 std::string UsageStore::statePath(const std::string& dir) { return dir + "/state.json"; }
 std::string UsageStore::revocationsPath(const std::string& dir) { return dir + "/revoked.json"; }
 
@@ -295,6 +393,21 @@ UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
     case ReadFile::Missing: break;
     case ReadFile::Failed: break;
   }
+  const std::string suspendedPath = suspensionsPath(dir);
+  std::string suspendedProblem;
+  switch (readStateFile(suspendedPath, content, suspendedProblem)) {
+    case ReadFile::Ok:
+      if (!loadSuspensionsJson(content, suspendedProblem)) suspendedProblem = suspendedPath + ": " + suspendedProblem;
+      break;
+    case ReadFile::Missing: break;
+    case ReadFile::Failed: break;
+  }
+  // Fail closed like the revocations: serving without the list would accept leaked keys.
+  if (!suspendedProblem.empty() && outcome.revocationsProblem.empty()) outcome.revocationsProblem = suspendedProblem;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    dir_ = dir;
+  }
   const std::string usagePath = statePath(dir);
   switch (readStateFile(usagePath, content, outcome.usageProblem)) {
     case ReadFile::Ok:
@@ -325,7 +438,12 @@ bool UsageStore::save(const std::string& dir, std::string& problem) {
     savedRevocations_ = revocations;
     revocationFileWritten_ = true;
   }
-  if (count == savedChangeCount_) return true;
+  bool diffDirty;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    diffDirty = diffDirty_;
+  }
+  if (count == savedChangeCount_ && !diffDirty) return true;
   AtomicWriteResult written = writeFileAtomically(statePath(dir), usageJson(), 0600, true);
   if (!written.ok) {
     problem = written.problem;
@@ -333,6 +451,7 @@ bool UsageStore::save(const std::string& dir, std::string& problem) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   savedChangeCount_ = count;
+  diffDirty_ = false;
   return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include "keyward/Credential.h"
 #include "keyward/KeyText.h"
+#include "keyward/PrefixedKey.h"
 
 namespace keyward {
 
@@ -9,7 +10,7 @@ Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t
   const KeyPolicy& policy = key.rules();
   auto is = [&](Verdict verdict) { return Decision{verdict, &key}; };
   if (key.revoked) return is(Verdict::Revoked);
-  if (policy.status == KeyStatus::Suspended) return is(Verdict::Suspended);
+  if (policy.status == KeyStatus::Suspended || key.isLeaked()) return is(Verdict::Suspended);
   if (nowMs < policy.notBeforeMs) return is(Verdict::NotYetValid);
   if (nowMs >= policy.expiresMs) return is(Verdict::Expired);
   if (!need.peer.empty() && need.peer != key.peer) return is(Verdict::WrongPeer);
@@ -32,6 +33,10 @@ Decision verifyRequest(const HttpRequest& request, const KeySet* keys, const Req
     case CredentialStatus::Present: break;
   }
   if (!keys) return {Verdict::InvalidKey};
+  // A key in the prefixed format whose checksum is wrong cannot be configured (it is refused
+  // at load): refuse it before hashing. INVALID_KEY, like any unknown key, so that a typo
+  // and a guess look alike and the answer tells nothing a CRC would not.
+  if (prefixedShapeOf(credential.key) == PrefixedShape::BadChecksum) return {Verdict::InvalidKey};
   // Hash whatever was presented (bounded by the header limit): a wrong key costs the same
   // as a right one, and the digest lookup reveals nothing about stored keys.
   const Digest digest = sha256(credential.key);

@@ -370,10 +370,7 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
     if (chunkedBodies_ == ChunkedBodies::Refuse) return invalid(501, "chunked request bodies are not accepted");
     out.chunked = true;
   }
-  if (contentLength >= kHugeLength ||
-      (contentLength > 0 && static_cast<unsigned long long>(contentLength) > limits_.maxBodyBytes)) {
-    return invalid(413, "request body too large");
-  }
+  if (contentLength >= kHugeLength) return invalid(413, "request body too large");
   out.contentLength = contentLength > 0 ? static_cast<std::size_t>(contentLength) : 0;
   out.keepAlive = out.minorVersion == 1 ? !closeToken : keepAliveToken && !closeToken;
 
@@ -398,6 +395,10 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
   out.path = pathAndQuery.substr(0, question);
   if (out.path.empty()) out.path = std::string_view("/");  // "http://a?q": RFC 9110 4.2.3
   out.query = question == std::string_view::npos ? std::string_view() : pathAndQuery.substr(question + 1);
+  const std::size_t maxBody = out.path == kBodyPath ? kMaxLeakReportBytes : limits_.maxBodyBytes;
+  if (contentLength > 0 && static_cast<unsigned long long>(contentLength) > maxBody) {
+    return invalid(413, "request body too large");
+  }
 
   ParseResult ok;
   ok.status = ParseStatus::Complete;

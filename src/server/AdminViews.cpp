@@ -29,7 +29,7 @@ bool isKnownStatus(std::string_view s) {
 std::string_view effectiveStatus(const KeyEntry& key, std::int64_t nowMs) {
   const KeyPolicy& policy = key.rules();
   if (key.revoked) return "revoked";
-  if (policy.status == KeyStatus::Suspended) return "suspended";
+  if (policy.status == KeyStatus::Suspended || key.isLeaked()) return "suspended";
   if (nowMs < policy.notBeforeMs) return "pending";
   if (nowMs >= policy.expiresMs) return "expired";
   return "active";
@@ -51,6 +51,8 @@ void appendKeyJson(std::string& out, const KeyEntry& key, const KeyUsage* usage,
   appendJsonString(out, effectiveStatus(key, nowMs));
   out += ",\"fingerprint\":";
   appendJsonString(out, fingerprint(key.digest));
+  // Suspended because it was reported leaked (until `keyward leaked --clear`).
+  out += key.isLeaked() ? ",\"leaked\":true" : ",\"leaked\":false";
   out += ",\"created\":";
   appendTime(out, policy.createdMs, kNoStart);
   out += ",\"expires\":";

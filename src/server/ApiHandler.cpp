@@ -3,6 +3,11 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -22,6 +27,8 @@ namespace {
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kVerify = "/v1/verify";
 constexpr std::string_view kKeys = "/v1/keys";
+constexpr std::string_view kLeaks = "/v1/leaks";
+constexpr std::size_t kMaxLeakReports = 1000;  // tokens in one report
 
 bool hasPrefixPath(std::string_view path, std::string_view prefix) {
   return path.substr(0, prefix.size()) == prefix && (path.size() == prefix.size() || path[prefix.size()] == '/');
@@ -116,6 +123,7 @@ void ApiHandler::handle(const HttpRequest& request, const ClientInfo& client, Re
   const std::string_view path = request.path;
   if (hasPrefixPath(path, kVerify)) return verify(request, client, response);
   if (hasPrefixPath(path, kKeys)) return admin(request, client, response);
+  if (hasPrefixPath(path, kLeaks)) return leaks(request, client, response);
   if (path == "/healthz") return sendJson(response, 200, "{\"status\":\"ok\"}");
   if (path == "/readyz") return ready(response);
   if (path == "/v1/status") {
@@ -291,6 +299,99 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   sendJson(response, 200, body_);
 }
 
+void ApiHandler::leaks(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response) {
+  const KeySet* keys = keys_.get();
+  Decision decision = verifyRequest(request, keys, Requirement{}, now_);
+  const bool isAdmin = decision.allowed() && decision.key->rules().hasScope("admin");
+  const bool isPost = request.method == "POST";
+  // Reporting needs admin or leaks:report (what a scanner's webhook holds); reading and
+  // clearing need admin: a reporter can suspend keys, never bring one back.
+  if (decision.allowed() && !isAdmin && !(isPost && decision.key->rules().hasScope("leaks:report"))) {
+    decision.verdict = Verdict::InsufficientScope;
+  }
+  record(decision, request.method, request.path, client);
+  if (!decision.allowed()) {
+    refuse(request, client, keys, decision, AnswerStyle::Json, response);
+    return;
+  }
+  auto methodNotAllowed = [&](std::string_view allow) {
+    response.status(405);
+    response.header("Allow", allow);
+    response.header("Cache-Control", "no-store");
+    response.finish(kJson, "{\"error\":\"METHOD_NOT_ALLOWED\"}");
+  };
+  if (request.path == kLeaks) {
+    if (isPost) return reportLeaks(request, *keys, response);
+    if (request.method != "GET" && request.method != "HEAD") return methodNotAllowed("GET, HEAD, POST");
+    body_ = "{\"suspended\":[";
+    const std::vector<SuspendedKey> list = usage_ ? usage_->suspensions() : std::vector<SuspendedKey>{};
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (i) body_ += ',';
+      body_ += "{\"id\":";
+      appendJsonString(body_, list[i].id);
+      body_ += ",\"fingerprint\":\"" + fingerprint(list[i].digest) + "\",\"url\":";
+      appendJsonString(body_, list[i].url);
+      body_ += ",\"source\":";
+      appendJsonString(body_, list[i].source);
+      body_ += ",\"time\":";
+      appendJsonString(body_, formatRfc3339(list[i].timeMs));
+      body_ += '}';
+    }
+    body_ += "]}";
+    return sendJson(response, 200, body_);
+  }
+  // /v1/leaks/{id or fingerprint}
+  if (request.method != "DELETE") return methodNotAllowed("DELETE");
+  const std::string_view which = request.path.substr(kLeaks.size() + 1);
+  const std::vector<SuspendedKey> cleared = usage_ ? usage_->clearSuspensions(which) : std::vector<SuspendedKey>{};
+  if (cleared.empty()) return sendJson(response, 404, "{\"error\":\"NOT_SUSPENDED\"}");
+  for (const SuspendedKey& k : cleared) {
+    keys->markLeaked(k.digest, false);
+    Log::warn("leak_cleared", "leak suspension cleared by an operator; the key works again",
+              {{"key_id", k.id}, {"fingerprint", fingerprint(k.digest)}, {"by", decision.key->id}});
+  }
+  sendJson(response, 200, "{\"cleared\":" + std::to_string(cleared.size()) + "}");
+}
+
+void ApiHandler::reportLeaks(const HttpRequest& request, const KeySet& keys, ResponseWriter& response) {
+  // GitHub secret scanning's partner alert: [{"token","type","url","source"}, ...].
+  std::vector<std::array<std::string, 4>> reports;
+  try {
+    Poco::JSON::Parser parser;
+    Poco::JSON::Array::Ptr list = parser.parse(std::string(request.body)).extract<Poco::JSON::Array::Ptr>();
+    if (!list || list->size() > kMaxLeakReports) throw std::runtime_error("not a list of at most 1000 reports");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Poco::JSON::Object::Ptr item = list->getObject(static_cast<unsigned>(i));
+      if (!item || !item->has("token")) throw std::runtime_error("a report without a token");
+      reports.push_back({item->getValue<std::string>("token"), item->optValue<std::string>("type", ""),
+                         item->optValue<std::string>("url", ""), item->optValue<std::string>("source", "")});
+    }
+  } catch (const std::exception&) {
+    // Poco's exceptions derive from std::exception; none may leave the handler.
+    for (auto& r : reports) OPENSSL_cleanse(r[0].data(), r[0].size());
+    return sendJson(response, 400, "{\"error\":\"BAD_REQUEST\",\"reason\":\"expected a JSON list of {token, type, url, source}\"}");
+  }
+  std::size_t suspended = 0;
+  for (auto& [token, type, url, source] : reports) {
+    const Digest digest = sha256(token);
+    OPENSSL_cleanse(token.data(), token.size());
+    const KeyEntry* key = keys.find(digest);
+    if (!key) continue;  // not a key (any more): nothing to do, and nothing said about it
+    const std::string where = url.substr(0, 512);
+    const bool added = usage_ && usage_->addSuspension({digest, key->id, where, source.substr(0, 64), now_});
+    keys.markLeaked(digest, true);
+    if (added) {
+      ++suspended;
+      Log::warn("key_leaked", "key reported leaked: suspended until an operator clears it (keyward leaked --clear)",
+                {{"key_id", key->id}, {"fingerprint", fingerprint(digest)}, {"url", where},
+                 {"source", source.substr(0, 64)}, {"type", type.substr(0, 64)}});
+    }
+  }
+  // The same answer whatever the tokens were: a reporter learns nothing about which are keys.
+  Log::info("leak_report", "leak report received", {{"tokens", reports.size()}, {"newly_suspended", suspended}});
+  sendJson(response, 200, "{\"received\":" + std::to_string(reports.size()) + "}");
+}
+
 Verdict ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
                            Decision decision, AnswerStyle style, ResponseWriter& response) {
   const Verdict sent = deny(request, client, keys, decision, style, response);
@@ -450,6 +551,7 @@ void ApiHandler::status(ResponseWriter& response) {
   body += s.lastOk ? "\"ok\"" : "\"failed\"";
   body += ",\"errors\":";
   appendJsonStringArray(body, s.lastErrors);
+  if (!s.lastChanges.empty()) body += ",\"changes\":" + s.lastChanges;
   body += "}";
   body += ",\"expiring\":[";
   if (const KeySet* keys = keys_.get()) {

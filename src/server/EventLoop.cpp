@@ -414,6 +414,13 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
       offset = size;
       break;
     }
+    request_.body = {};
+    if (request_.contentLength > 0 && request_.path == kBodyPath) {
+      // The one request whose body is read: handle it once all of it is here (the parser
+      // bounded it; the header timeout bounds the wait). Until then the bytes stay in `in`.
+      if (size - offset - parsed.headBytes < request_.contentLength) break;
+      request_.body = std::string_view(data + offset + parsed.headBytes, request_.contentLength);
+    }
     offset += parsed.headBytes;
     completed = true;
     ++handled;

@@ -97,6 +97,14 @@ std::string renderMetrics(const MetricsInputs& in) {
            "Log lines dropped because the log reader fell behind (logging never blocks serving).",
            static_cast<double>(in.logDropped));
 
+  if (in.usage) {
+    w.single("keyward_leak_suspensions_total", "counter",
+             "Keys suspended because they were reported leaked (POST /v1/leaks, keyward leaked), since start.",
+             static_cast<double>(in.usage->suspensionsAdded()));
+    w.single("keyward_leak_suspended_keys", "gauge", "Keys suspended as leaked and not cleared yet.",
+             static_cast<double>(in.usage->suspensions().size()));
+  }
+
   w.family("keyward_reloads_total", "counter",
            "Key set loads by result (the first load at start included).");
   w.sample("keyward_reloads_total", label("result", "ok"),
