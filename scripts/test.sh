@@ -5,7 +5,7 @@
 # worker snippets with python3, node and go) through ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extra=(mmdebstrap help2man dpkg-dev python3 golang-go)
+extra=(mmdebstrap help2man dpkg-dev python3 golang-go redis-server)
 # Node: Debian's nodejs and npm, unless a node with npm is already there (e.g. NodeSource's,
 # which conflicts with Debian's npm package).
 command -v npm >/dev/null || extra+=(nodejs npm)

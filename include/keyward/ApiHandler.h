@@ -12,6 +12,7 @@
 #include "keyward/OriginalRequest.h"
 #include "keyward/RateLimiter.h"
 #include "keyward/Reloader.h"
+#include "keyward/SharedState.h"
 #include "keyward/Snapshot.h"
 #include "keyward/UsageStore.h"
 #include "keyward/Verifier.h"
@@ -29,6 +30,7 @@ struct ApiServices {
   FailureThrottle* throttle = nullptr; // 429 after repeated denials
   RateLimiter* limiter = nullptr;      // per-key and per-peer rate_limit budgets
   Clock clock;                         // default: the system clock
+  const SharedState* shared = nullptr; // shared_state: its status in /v1/status and /metrics
 };
 
 class ApiHandler : public RequestHandler {
@@ -68,6 +70,7 @@ class ApiHandler : public RequestHandler {
   UsageStore* usage_;
   FailureThrottle* throttle_;
   RateLimiter* limiter_;
+  const SharedState* shared_;
   MetricsRegistry* registry_;
   VerifyCounters* counters_ = nullptr;  // this loop's
   Clock clock_;

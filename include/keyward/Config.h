@@ -65,6 +65,20 @@ enum class OriginalRequestFrom {
   EnvoyPath,   // /v1/verify/<original path> with the original method (Envoy ext_authz)
 };
 
+// `shared_state:` (off unless `redis` is set): replicas share rate budgets, usage and
+// revocations through Redis, in the background (see SharedState.h). Restart to change.
+struct SharedStateConfig {
+  std::string redis;         // "redis://host:port/db" or "unix:/path/redis.sock"; empty = off
+  std::string passwordFile;  // Redis AUTH password, read as a secret file; empty = no AUTH
+  bool checkPermissions = true;
+  std::string keyPrefix = "keyward:";
+  std::string replicaName;   // this replica's name in Redis; empty = host name + state_dir or pid
+  Millis syncInterval{50};   // rate budgets and revocations
+  Millis usageInterval{1000};  // usage (counts, last used)
+  Millis timeout{500};       // connect and every reply
+  bool enabled() const { return !redis.empty(); }
+};
+
 struct Config {
   std::string path;  // where it was read from; empty for the built-in default
   std::string listen = "127.0.0.1:8420";
@@ -107,6 +121,7 @@ struct Config {
   Millis watchInterval{30000};       // periodic re-check, for when inotify says nothing
   // `peers: { NAME: { rate_limit: ... } }`: a budget for all of a peer's keys together.
   std::vector<std::pair<std::string, RateLimit>> peerLimits;
+  SharedStateConfig sharedState;
 };
 
 inline constexpr const char* kDefaultPeer = "default";

@@ -9,9 +9,11 @@
 // Thread-safe. The hot path touches only one KeyUsage: relaxed atomic counters and a short
 // per-key lock around the ring.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,11 +57,27 @@ class KeyUsage {
   // Recent calls, newest first.
   std::vector<CallView> calls() const;
 
+  // Shared state: what the other replicas reported for this key (set by the sync thread;
+  // all 0 when shared state is off, so the fleet figures are then this replica's).
+  void setOthers(std::uint64_t allowed, std::uint64_t denied, std::int64_t lastUsedMs) {
+    othersAllowed_.store(allowed, std::memory_order_relaxed);
+    othersDenied_.store(denied, std::memory_order_relaxed);
+    othersLastUsedMs_.store(lastUsedMs, std::memory_order_relaxed);
+  }
+  std::uint64_t fleetAllowed() const { return allowed() + othersAllowed_.load(std::memory_order_relaxed); }
+  std::uint64_t fleetDenied() const { return denied() + othersDenied_.load(std::memory_order_relaxed); }
+  std::int64_t fleetLastUsedMs() const {
+    return std::max(lastUsedMs(), othersLastUsedMs_.load(std::memory_order_relaxed));
+  }
+
  private:
   friend class UsageStore;  // restores saved state
   std::atomic<std::int64_t> lastUsedMs_{0};
   std::atomic<std::uint64_t> allowed_{0};
   std::atomic<std::uint64_t> denied_{0};
+  std::atomic<std::uint64_t> othersAllowed_{0};
+  std::atomic<std::uint64_t> othersDenied_{0};
+  std::atomic<std::int64_t> othersLastUsedMs_{0};
   mutable std::mutex ringMutex_;
   std::vector<CallRecord> ring_;  // allocated on the first call
   std::size_t ringSize_;
@@ -85,6 +103,8 @@ class UsageStore {
   KeyUsage& forKey(std::string_view id);
   // nullptr if the key has never been used.
   const KeyUsage* find(std::string_view id) const;
+  // Calls `visit` for every key's usage, under the store's lock (keep it short).
+  void forEach(const std::function<void(const std::string& id, KeyUsage& usage)>& visit);
 
   std::vector<RevokedKey> revocations() const;
   // Adds revocations not yet known (by digest). Returns how many were new.

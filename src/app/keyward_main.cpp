@@ -44,6 +44,7 @@
 #include "keyward/Reloader.h"
 #include "keyward/SecretFile.h"
 #include "keyward/SecretWatcher.h"
+#include "keyward/SharedState.h"
 #include "keyward/StateKeeper.h"
 #include "keyward/SystemdNotifier.h"
 #include "keyward/TlsContext.h"
@@ -58,6 +59,8 @@ const auto kProcessStart = std::chrono::steady_clock::now();
 
 // sigqueue() value that marks a SIGHUP sent by our own SecretWatcher.
 constexpr int kWatchReload = 0x6b77;
+// ... and one sent by SharedState: another replica revoked a key this one serves.
+constexpr int kSharedStateReload = 0x6b73;
 
 // Exit codes (documented in README).
 constexpr int kExitOk = 0;
@@ -335,9 +338,15 @@ class KeywardApp : public Poco::Util::Application {
       throttle = std::make_unique<FailureThrottle>(config.throttleFailures, config.throttleWindow.count(),
                                                    config.throttleClients);
     }
+    std::unique_ptr<SharedState> shared;  // shared_state: started below, stopped before the limiter goes
+    if (config.sharedState.enabled()) {
+      shared = std::make_unique<SharedState>(config, limiter, usage, reloader, [] {
+        sigqueue(::getpid(), SIGHUP, sigval{kSharedStateReload});
+      });
+    }
     HttpServer server(listenFds, options, [&](unsigned) {
       return std::make_unique<ApiHandler>(
-          ApiServices{reloader, serverPtr, &usage, &metrics, throttle.get(), &limiter, {}});
+          ApiServices{reloader, serverPtr, &usage, &metrics, throttle.get(), &limiter, {}, shared.get()});
     });
     serverPtr = &server;
     try {
@@ -358,6 +367,7 @@ class KeywardApp : public Poco::Util::Application {
                {"load_ms", first.millis},
                {"startup_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - kProcessStart).count()}});
     logExpiringKeys(reloader);
+    if (shared) shared->start();
 
     SystemdNotifier notifier;
     notifier.ready(statusLine(reloader));
@@ -415,13 +425,16 @@ class KeywardApp : public Poco::Util::Application {
       if (signal == SIGHUP) {
         const bool fromWatcher = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
                                  info.si_value.sival_int == kWatchReload;
-        reloads.request(fromWatcher ? "watch" : "signal");
+        const bool fromShared = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
+                                info.si_value.sival_int == kSharedStateReload;
+        reloads.request(fromWatcher ? "watch" : fromShared ? "shared_state" : "signal");
         continue;
       }
       Log::info("stopping", "stopping: finishing requests in progress", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
       notifier.stopping();
       server.stop();
       listener.close();
+      if (shared) shared->stop();  // after the last request: its counts reach the fleet
       // A reload still running holds references to all of the above; wait for it a while.
       const bool reloadEnded = reloads.stop(std::chrono::seconds(5));
       {

@@ -16,6 +16,7 @@
 #include "keyward/AddressRange.h"
 #include "keyward/Digest.h"
 #include "keyward/Names.h"
+#include "keyward/RedisEndpoint.h"
 #include "keyward/SecretFile.h"
 
 namespace keyward {
@@ -501,13 +502,58 @@ void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
   }
 }
 
+// `shared_state: { redis, password_file, check_permissions, key_prefix, replica_name,
+// sync_interval, usage_interval, timeout }`.
+void readSharedState(ConfigReader& r, const YAML::Node& n, SharedStateConfig& shared) {
+  if (!r.expectMap(n, "shared_state")) return;
+  r.rejectUnknown(n, "shared_state", {"redis", "password_file", "check_permissions", "key_prefix", "replica_name",
+                                      "sync_interval", "usage_interval", "timeout"});
+  if (const YAML::Node url = n["redis"]) {
+    if (auto text = r.string(url, "shared_state.redis")) {
+      std::string problem;
+      if (parseRedisUrl(*text, problem)) shared.redis = *text;
+      else r.fail(url, "shared_state.redis", problem);
+    }
+  } else {
+    r.fail(n, "shared_state", "needs 'redis', such as redis://127.0.0.1:6379/0 or unix:/run/redis/redis.sock");
+  }
+  ifPresent(n, "password_file", [&](const YAML::Node& v) { return r.path(v, "shared_state.password_file"); },
+            shared.passwordFile);
+  ifPresent(n, "check_permissions", [&](const YAML::Node& v) { return r.boolean(v, "shared_state.check_permissions"); },
+            shared.checkPermissions);
+  if (const YAML::Node prefix = n["key_prefix"]) {
+    auto text = r.string(prefix, "shared_state.key_prefix");
+    const bool printable = text && std::all_of(text->begin(), text->end(), [](char c) { return c > ' ' && c < 127; });
+    if (text && (!printable || text->size() > 64)) {
+      r.fail(prefix, "shared_state.key_prefix", "must be at most 64 printable characters without spaces");
+    } else if (text) {
+      shared.keyPrefix = *text;
+    }
+  }
+  ifPresent(n, "replica_name", [&](const YAML::Node& v) { return r.name(v, "shared_state.replica_name"); },
+            shared.replicaName);
+  // Lower bounds too: a 0ms loop would spin, and Redis would see every replica at full speed.
+  auto bounded = [&](const char* field, Millis min, Millis max, Millis& target) {
+    const std::string where = std::string("shared_state.") + field;
+    if (const YAML::Node v = n[field]) {
+      auto value = r.duration(v, where, max);
+      if (value && *value < min) r.fail(v, where, "must be at least " + std::to_string(min.count()) + "ms");
+      else if (value) target = *value;
+    }
+  };
+  bounded("sync_interval", Millis(10), seconds(10), shared.syncInterval);
+  bounded("usage_interval", Millis(100), minutes(1), shared.usageInterval);
+  bounded("timeout", Millis(10), seconds(30), shared.timeout);
+}
+
 void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   if (!r.expectMap(root, "")) return;
   r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files",
                              "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
                              "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval",
                              "throttle", "listen_unix", "tls", "original_request", "metrics_scope",
-                             "status_scope", "peers"});
+                             "status_scope", "peers", "shared_state"});
+  if (const YAML::Node n = root["shared_state"]) readSharedState(r, n, config.sharedState);
   if (const YAML::Node n = root["peers"]; n && r.expectMap(n, "peers")) {
     for (const auto& item : n) {
       const std::string peer = item.first.IsScalar() ? item.first.Scalar() : "";

@@ -39,11 +39,14 @@ void RateBudget::giveBack() {
 
 void RateBudget::spendElsewhere(std::uint64_t requests, std::int64_t nowUs) {
   if (requests == 0) return;
-  // Never more than a full burst ahead: the fleet cannot owe more than the whole budget.
+  // The others' requests are owed in full, as debt beyond the empty budget (clamping them at
+  // "just empty" let each replica refill and admit its share again every sync: the fleet
+  // held a 50/s key at 95/s). At most one period of debt, so a flood reported after a
+  // partition refuses this replica for one period at most.
   const std::int64_t cost = intervalUs_ * static_cast<std::int64_t>(std::min<std::uint64_t>(requests, 1u << 30));
   std::int64_t tat = tat_.load(std::memory_order_relaxed);
   while (true) {
-    const std::int64_t next = std::min(std::max(tat, nowUs) + cost, nowUs + toleranceUs_ + intervalUs_);
+    const std::int64_t next = std::min(std::max(tat, nowUs) + cost, nowUs + toleranceUs_ + limit_.perMs * 1000);
     if (tat_.compare_exchange_weak(tat, next, std::memory_order_relaxed)) return;
   }
 }

@@ -86,6 +86,11 @@ const KeyUsage* UsageStore::find(std::string_view id) const {
   return it == usage_.end() ? nullptr : it->second.get();
 }
 
+void UsageStore::forEach(const std::function<void(const std::string& id, KeyUsage& usage)>& visit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [id, usage] : usage_) visit(id, *usage);
+}
+
 std::vector<RevokedKey> UsageStore::revocations() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return revoked_;

@@ -58,9 +58,11 @@ void appendKeyJson(std::string& out, const KeyEntry& key, const KeyUsage* usage,
   out += ",\"expires\":";
   appendTime(out, policy.expiresMs, kNoEnd);
   out += ",\"last_used\":";
-  appendTime(out, usage ? usage->lastUsedMs() : 0, 0);
-  out += ",\"allowed\":" + std::to_string(usage ? usage->allowed() : 0);
-  out += ",\"denied\":" + std::to_string(usage ? usage->denied() : 0);
+  // Fleet-wide with shared state on (this replica's live counts plus what the others last
+  // reported), this replica's otherwise.
+  appendTime(out, usage ? usage->fleetLastUsedMs() : 0, 0);
+  out += ",\"allowed\":" + std::to_string(usage ? usage->fleetAllowed() : 0);
+  out += ",\"denied\":" + std::to_string(usage ? usage->fleetDenied() : 0);
   if (detailed) {
     out += ",\"description\":";
     appendJsonString(out, policy.description);

@@ -111,6 +111,7 @@ ApiHandler::ApiHandler(const ApiServices& services)
       usage_(services.usage),
       throttle_(services.throttle),
       limiter_(services.limiter),
+      shared_(services.shared),
       registry_(services.metrics),
       counters_(services.metrics ? &services.metrics->addLoop() : nullptr),
       clock_(services.clock ? services.clock : Clock(unixMillisNow)),
@@ -491,7 +492,8 @@ void ApiHandler::metrics(ResponseWriter& response) {
   in.throttled = throttle_ ? throttle_->throttledTotal() : 0;
   in.logDropped = Log::droppedLines();
   in.nowMs = now_;
-  std::shared_ptr<const std::string> text = registry_->text(now_, [&] { return renderMetrics(in); });
+  std::shared_ptr<const std::string> text =
+      registry_->text(now_, [&] { return renderMetrics(in) + (shared_ ? shared_->metricsText() : std::string()); });
   response.status(200);
   response.header("Cache-Control", "no-store");
   response.finish("text/plain; version=0.0.4; charset=utf-8", *text);
@@ -571,6 +573,22 @@ void ApiHandler::status(ResponseWriter& response) {
             ",\"refused\":" + std::to_string(stats.connectionsRefused) +
             ",\"timed_out\":" + std::to_string(stats.timeouts) + "}";
     body += ",\"requests\":" + std::to_string(stats.requests);
+  }
+  body += ",\"shared_state\":";
+  if (shared_) {
+    SharedStateStatus shared = shared_->status();
+    body += "{\"enabled\":true,\"redis\":";
+    appendJsonString(body, shared.redis);
+    body += ",\"replica\":";
+    appendJsonString(body, shared.replica);
+    body += std::string(",\"connected\":") + (shared.connected ? "true" : "false") + ",\"last_sync\":";
+    if (shared.lastSyncMs) appendJsonString(body, formatRfc3339(shared.lastSyncMs));
+    else body += "null";
+    body += ",\"errors\":" + std::to_string(shared.errors) + ",\"last_error\":";
+    appendJsonString(body, shared.lastError);
+    body += ",\"revocations_received\":" + std::to_string(shared.revocationsReceived) + "}";
+  } else {
+    body += "{\"enabled\":false}";
   }
   body += "}";
   sendJson(response, 200, body);
