@@ -1,4 +1,4 @@
-#include "keyward/CliHttp.h"
+#include "keyward/app/CliHttp.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>

@@ -1,4 +1,4 @@
-#include "keyward/CliOptions.h"
+#include "keyward/app/CliOptions.h"
 
 #include <algorithm>
 #include <iostream>

@@ -1,4 +1,4 @@
-#include "keyward/KeysCommand.h"
+#include "keyward/app/KeysCommand.h"
 
 #include "keyward/Client.h"
 
@@ -17,10 +17,10 @@
 #include <sstream>
 #include <vector>
 
-#include "keyward/CliHttp.h"
-#include "keyward/CliOptions.h"
-#include "keyward/Json.h"
-#include "keyward/KeyPolicy.h"
+#include "keyward/app/CliHttp.h"
+#include "keyward/app/CliOptions.h"
+#include "keyward/base/Json.h"
+#include "keyward/config/KeyPolicy.h"
 
 namespace keyward {
 namespace {

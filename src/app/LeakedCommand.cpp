@@ -1,4 +1,4 @@
-#include "keyward/LeakedCommand.h"
+#include "keyward/app/LeakedCommand.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "keyward/CliHttp.h"
-#include "keyward/CliOptions.h"
-#include "keyward/Json.h"
-#include "keyward/KeyText.h"
+#include "keyward/app/CliHttp.h"
+#include "keyward/app/CliOptions.h"
+#include "keyward/base/Json.h"
+#include "keyward/keys/KeyText.h"
 
 namespace keyward {
 namespace {

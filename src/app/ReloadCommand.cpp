@@ -1,4 +1,4 @@
-#include "keyward/ReloadCommand.h"
+#include "keyward/app/ReloadCommand.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -21,11 +21,11 @@
 #include <thread>
 #include <vector>
 
-#include "keyward/CliHttp.h"
-#include "keyward/CliOptions.h"
+#include "keyward/app/CliHttp.h"
+#include "keyward/app/CliOptions.h"
 #include "keyward/Client.h"
-#include "keyward/ConfigLoader.h"
-#include "keyward/Json.h"
+#include "keyward/config/ConfigLoader.h"
+#include "keyward/base/Json.h"
 
 namespace keyward {
 namespace {

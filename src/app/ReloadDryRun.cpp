@@ -15,14 +15,14 @@
 #include <string>
 #include <vector>
 
-#include "keyward/CliHttp.h"
-#include "keyward/CliOptions.h"
-#include "keyward/ConfigLoader.h"
-#include "keyward/DryRun.h"
-#include "keyward/Json.h"
-#include "keyward/KeyPolicy.h"
-#include "keyward/ReloadCommand.h"
-#include "keyward/Reloader.h"
+#include "keyward/app/CliHttp.h"
+#include "keyward/app/CliOptions.h"
+#include "keyward/config/ConfigLoader.h"
+#include "keyward/verify/DryRun.h"
+#include "keyward/base/Json.h"
+#include "keyward/config/KeyPolicy.h"
+#include "keyward/app/ReloadCommand.h"
+#include "keyward/lifecycle/Reloader.h"
 
 namespace keyward {
 namespace {

@@ -1,4 +1,4 @@
-#include "keyward/ScanCommand.h"
+#include "keyward/app/ScanCommand.h"
 
 #include <unistd.h>
 
@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "keyward/CliOptions.h"
-#include "keyward/ConfigLoader.h"
-#include "keyward/KeyLoader.h"
-#include "keyward/LeakScanner.h"
+#include "keyward/app/CliOptions.h"
+#include "keyward/config/ConfigLoader.h"
+#include "keyward/keys/KeyLoader.h"
+#include "keyward/keys/LeakScanner.h"
 
 namespace keyward {
 namespace {

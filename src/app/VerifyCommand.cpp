@@ -1,4 +1,4 @@
-#include "keyward/VerifyCommand.h"
+#include "keyward/app/VerifyCommand.h"
 
 #include <openssl/crypto.h>
 
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "keyward/CliHttp.h"
-#include "keyward/CliOptions.h"
+#include "keyward/app/CliHttp.h"
+#include "keyward/app/CliOptions.h"
 #include "keyward/Client.h"
 
 namespace keyward {

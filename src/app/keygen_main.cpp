@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "keyward/AtomicFile.h"
-#include "keyward/Digest.h"
-#include "keyward/KeyGenerator.h"
-#include "keyward/KeyText.h"
-#include "keyward/Names.h"
-#include "keyward/PrefixedKey.h"
-#include "keyward/SecretBuffer.h"
+#include "keyward/base/AtomicFile.h"
+#include "keyward/base/Digest.h"
+#include "keyward/keys/KeyGenerator.h"
+#include "keyward/keys/KeyText.h"
+#include "keyward/base/Names.h"
+#include "keyward/keys/PrefixedKey.h"
+#include "keyward/base/SecretBuffer.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "keyward/ChunkedBody.h"
+#include "keyward/http/ChunkedBody.h"
 
 #include <algorithm>
 

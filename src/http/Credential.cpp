@@ -1,4 +1,4 @@
-#include "keyward/Credential.h"
+#include "keyward/http/Credential.h"
 
 namespace keyward {
 namespace {

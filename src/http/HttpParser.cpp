@@ -1,4 +1,4 @@
-#include "keyward/HttpParser.h"
+#include "keyward/http/HttpParser.h"
 
 #include <array>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "keyward/QueryString.h"
+#include "keyward/http/QueryString.h"
 
 namespace keyward {
 

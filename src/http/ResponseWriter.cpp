@@ -1,4 +1,4 @@
-#include "keyward/ResponseWriter.h"
+#include "keyward/http/ResponseWriter.h"
 
 #include <charconv>
 

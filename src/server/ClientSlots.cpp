@@ -1,4 +1,4 @@
-#include "keyward/ClientSlots.h"
+#include "keyward/server/ClientSlots.h"
 
 #include <netinet/in.h>
 

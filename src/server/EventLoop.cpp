@@ -1,6 +1,6 @@
-#include "keyward/EventLoop.h"
+#include "keyward/server/EventLoop.h"
 
-#include "keyward/ChunkedBody.h"
+#include "keyward/http/ChunkedBody.h"
 
 #include <arpa/inet.h>
 #include <climits>

@@ -1,10 +1,10 @@
-#include "keyward/HttpServer.h"
+#include "keyward/server/HttpServer.h"
 
 #include <fcntl.h>
 
 #include <stdexcept>
 
-#include "keyward/EventLoop.h"
+#include "keyward/server/EventLoop.h"
 
 namespace keyward {
 

@@ -1,10 +1,10 @@
-#include "keyward/TlsContext.h"
+#include "keyward/server/TlsContext.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
-#include "keyward/SecretFile.h"
+#include "keyward/base/SecretFile.h"
 
 namespace keyward {
 namespace {

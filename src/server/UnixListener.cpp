@@ -1,4 +1,4 @@
-#include "keyward/UnixListener.h"
+#include "keyward/server/UnixListener.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -24,7 +24,7 @@ NO_UPDATE_NOTIFIER=1 REDOCLY_TELEMETRY=off "$tools/node_modules/.bin/redocly" li
 # The denial codes: every row of the verdict table, all described (at least 10 of them, so
 # that a moved table cannot make this check pass on nothing).
 status=0
-codes=$(grep -ho '{"[A-Z][A-Z_]*", [0-9]*}' "$source_dir"/include/keyward/Verdict.h | grep -o '"[A-Z_]*"' | tr -d '"' | sort -u)
+codes=$(grep -ho '{"[A-Z][A-Z_]*", [0-9]*}' "$source_dir"/include/keyward/verify/Verdict.h | grep -o '"[A-Z_]*"' | tr -d '"' | sort -u)
 [ "$(wc -w <<<"$codes")" -ge 10 ] || { echo "openapi-lint: found no verdict table in Verdict.h"; exit 1; }
 for code in $codes; do
   grep -q -- "- $code\$" "$spec" || { echo "openapi-lint: denial code $code is not in the description"; status=1; }

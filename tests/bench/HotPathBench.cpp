@@ -5,11 +5,11 @@
 #include <memory>
 #include <string>
 
-#include "keyward/Credential.h"
-#include "keyward/Digest.h"
-#include "keyward/HttpParser.h"
-#include "keyward/KeySet.h"
-#include "keyward/Verifier.h"
+#include "keyward/http/Credential.h"
+#include "keyward/base/Digest.h"
+#include "keyward/http/HttpParser.h"
+#include "keyward/keys/KeySet.h"
+#include "keyward/verify/Verifier.h"
 
 namespace keyward {
 namespace {

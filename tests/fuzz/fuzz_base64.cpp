@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "keyward/Base64.h"
-#include "keyward/KeyText.h"
+#include "keyward/base/Base64.h"
+#include "keyward/keys/KeyText.h"
 
 using namespace keyward;
 

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "keyward/ChunkedBody.h"
+#include "keyward/http/ChunkedBody.h"
 
 using namespace keyward;
 using State = ChunkedBodySkipper::State;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "keyward/ConfigLoader.h"
+#include "keyward/config/ConfigLoader.h"
 
 using namespace keyward;
 

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "keyward/Credential.h"
-#include "keyward/HttpParser.h"
+#include "keyward/http/Credential.h"
+#include "keyward/http/HttpParser.h"
 
 using namespace keyward;
 

@@ -27,8 +27,8 @@
 #include <utility>
 #include <vector>
 
-#include "keyward/ChunkedBody.h"
-#include "keyward/HttpParser.h"
+#include "keyward/http/ChunkedBody.h"
+#include "keyward/http/HttpParser.h"
 #include "llhttp.h"
 
 using namespace keyward;

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "keyward/HttpParser.h"
+#include "keyward/http/HttpParser.h"
 
 using namespace keyward;
 

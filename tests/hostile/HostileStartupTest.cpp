@@ -14,7 +14,7 @@
 #include <regex>
 #include <thread>
 
-#include "keyward/KeyText.h"
+#include "keyward/keys/KeyText.h"
 #include "support/Daemon.h"
 #include "support/Keyward.h"
 #include "support/TestHttp.h"

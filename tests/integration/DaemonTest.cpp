@@ -9,8 +9,8 @@
 #include <regex>
 #include <thread>
 
-#include "keyward/Digest.h"
-#include "keyward/KeyGenerator.h"
+#include "keyward/base/Digest.h"
+#include "keyward/keys/KeyGenerator.h"
 #include "support/Daemon.h"
 #include "support/Keyward.h"
 #include "support/TempDir.h"

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-#include "keyward/Digest.h"
+#include "keyward/base/Digest.h"
 #include "support/Daemon.h"
 #include "support/Keyward.h"
 #include "support/TestHttp.h"

@@ -8,8 +8,8 @@
 #include <regex>
 #include <thread>
 
-#include "keyward/Digest.h"
-#include "keyward/Json.h"
+#include "keyward/base/Digest.h"
+#include "keyward/base/Json.h"
 #include "support/Daemon.h"
 #include "support/Keyward.h"
 #include "support/TestHttp.h"

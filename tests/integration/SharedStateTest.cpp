@@ -16,7 +16,7 @@
 #include <mutex>
 #include <thread>
 
-#include "keyward/RedisConnection.h"
+#include "keyward/lifecycle/RedisConnection.h"
 #include "support/Daemon.h"
 #include "support/Keyward.h"
 #include "support/TestHttp.h"

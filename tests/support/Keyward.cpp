@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "keyward/KeyGenerator.h"
+#include "keyward/keys/KeyGenerator.h"
 
 namespace keyward::test {
 

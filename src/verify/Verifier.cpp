@@ -1,0 +1,48 @@
+#include "keyward/verify/Verifier.h"
+
+#include "keyward/http/Credential.h"
+#include "keyward/keys/KeyText.h"
+#include "keyward/keys/PrefixedKey.h"
+
+namespace keyward {
+
+Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t nowMs) {
+  const KeyPolicy& policy = key.rules();
+  auto is = [&](Verdict verdict) { return Decision{verdict, &key}; };
+  if (key.revoked) return is(Verdict::Revoked);
+  if (policy.status == KeyStatus::Suspended || key.isLeaked()) return is(Verdict::Suspended);
+  if (nowMs < policy.notBeforeMs) return is(Verdict::NotYetValid);
+  if (nowMs >= policy.expiresMs) return is(Verdict::Expired);
+  if (!need.peer.empty() && need.peer != key.peer) return is(Verdict::WrongPeer);
+  if (!need.scope.empty() && !policy.hasScope(need.scope)) return is(Verdict::InsufficientScope);
+  if (!need.routeScope.empty() && !policy.hasScope(need.routeScope)) return is(Verdict::InsufficientScope);
+  if (need.everyRouteScope) {
+    for (const std::string& scope : *need.everyRouteScope) {
+      if (!policy.hasScope(scope)) return is(Verdict::OriginalUnknown);
+    }
+  }
+  return is(Verdict::Allowed);
+}
+
+Decision verifyRequest(const HttpRequest& request, const KeySet* keys, const Requirement& need, std::int64_t nowMs) {
+  Credential credential = extractCredential(request);
+  switch (credential.status) {
+    case CredentialStatus::Missing: return {Verdict::MissingKey};
+    case CredentialStatus::Ambiguous: return {Verdict::AmbiguousKey};
+    case CredentialStatus::Malformed: return {Verdict::InvalidKey};
+    case CredentialStatus::Present: break;
+  }
+  if (!keys) return {Verdict::InvalidKey};
+  // A key in the prefixed format whose checksum is wrong cannot be configured (it is refused
+  // at load): refuse it before hashing. INVALID_KEY, like any unknown key, so that a typo
+  // and a guess look alike and the answer tells nothing a CRC would not.
+  if (prefixedShapeOf(credential.key) == PrefixedShape::BadChecksum) return {Verdict::InvalidKey};
+  // Hash whatever was presented (bounded by the header limit): a wrong key costs the same
+  // as a right one, and the digest lookup reveals nothing about stored keys.
+  const Digest digest = sha256(credential.key);
+  if (const KeyEntry* key = keys->find(digest)) return decideForKey(*key, need, nowMs);
+  if (!keys->revoked().empty() && keys->findRevoked(digest)) return {Verdict::Revoked};
+  return {Verdict::InvalidKey};
+}
+
+}  // namespace keyward
