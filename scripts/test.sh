@@ -9,7 +9,7 @@ extra=(mmdebstrap help2man dpkg-dev python3 golang-go redis-server)
 # Node: Debian's nodejs and npm, unless a node with npm is already there (e.g. NodeSource's,
 # which conflicts with Debian's npm package).
 command -v npm >/dev/null || extra+=(nodejs npm)
-scripts/deps.sh nginx caddy haproxy systemd prometheus clang libclang-rt-14-dev "${extra[@]}"
+scripts/deps.sh nginx caddy haproxy systemd prometheus clang clang-format libclang-rt-14-dev "${extra[@]}"
 scripts/build.sh
 cd build
 ctest --output-on-failure -j"$(nproc)" --timeout 300

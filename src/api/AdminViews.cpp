@@ -147,8 +147,10 @@ KeyPage listKeys(const KeySet& keys, const UsageStore* usage, std::string_view q
     appendKeyJson(result.body, *page[i], usage ? usage->find(page[i]->id) : nullptr, nowMs, false);
   }
   result.body += "],\"next_cursor\":";
-  if (more) appendJsonString(result.body, page.back()->id);
-  else result.body += "null";
+  if (more)
+    appendJsonString(result.body, page.back()->id);
+  else
+    result.body += "null";
   result.body += '}';
   return result;
 }

@@ -1,24 +1,23 @@
 #include "keyward/api/ApiHandler.h"
 
-#include <arpa/inet.h>
-#include <unistd.h>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <arpa/inet.h>
 #include <openssl/crypto.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 
 #include "keyward/api/AdminViews.h"
-#include "keyward/base/Json.h"
-#include "keyward/keys/KeyLoader.h"
 #include "keyward/api/MetricsText.h"
+#include "keyward/base/Json.h"
 #include "keyward/base/Log.h"
-#include "keyward/verify/OriginalRequest.h"
 #include "keyward/http/QueryString.h"
+#include "keyward/keys/KeyLoader.h"
+#include "keyward/verify/OriginalRequest.h"
 #include "keyward/verify/Routes.h"
 
 namespace keyward {
@@ -171,16 +170,15 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     ~CountOnExit() {
       if (counters) {
         counters->count(verdict, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                             std::chrono::steady_clock::now() - started)
-                                                             .count()));
+                                                                std::chrono::steady_clock::now() - started)
+                                                                .count()));
       }
     }
   } counted{counters_, started};
   const KeySet* keys = keys_.get();
   const AnswerStyle style = answerStyleOf(request);
-  const OriginalRequest original =
-      originalRequestOf(request, kVerify, isTrustedProxy(keys, client),
-                        keys ? keys->rules().originalRequest : OriginalRequestFrom::Auto);
+  const OriginalRequest original = originalRequestOf(request, kVerify, isTrustedProxy(keys, client),
+                                                     keys ? keys->rules().originalRequest : OriginalRequestFrom::Auto);
   if (original.conflicting) {
     // A client added original-request fields the proxy did not overwrite: refuse rather
     // than guess which ones the proxy set.
@@ -215,13 +213,15 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
         return;
       }
       scratch_ = std::move(*normalized);
-      if (const RouteRule* rule = findRoute(keys->rules().routes, original.method, scratch_)) need.routeScope = rule->scope;
+      if (const RouteRule* rule = findRoute(keys->rules().routes, original.method, scratch_))
+        need.routeScope = rule->scope;
     }
   }
 
   Decision decision = verifyRequest(request, keys, need, now_);
   rate_ = {};
-  if (decision.allowed() && limiter_ && !admitRate(*decision.key, keys->rules())) decision.verdict = Verdict::RateLimited;
+  if (decision.allowed() && limiter_ && !admitRate(*decision.key, keys->rules()))
+    decision.verdict = Verdict::RateLimited;
   const bool fromProxy = original.family != OriginalFamily::None;
   record(decision, fromProxy ? original.method : request.method, fromProxy ? originalPath : request.path, client);
   if (!decision.allowed()) {
@@ -294,8 +294,10 @@ void ApiHandler::admin(const HttpRequest& request, const ClientInfo& client, Res
   if (!key) return sendJson(response, 404, "{\"error\":\"KEY_NOT_FOUND\"}");
   const KeyUsage* usage = usage_ ? usage_->find(key->id) : nullptr;
   body_.clear();
-  if (calls) appendCallsJson(body_, key->id, usage);
-  else appendKeyJson(body_, *key, usage, now_, true);
+  if (calls)
+    appendCallsJson(body_, key->id, usage);
+  else
+    appendKeyJson(body_, *key, usage, now_, true);
   sendJson(response, 200, body_);
 }
 
@@ -369,7 +371,8 @@ void ApiHandler::reportLeaks(const HttpRequest& request, const KeySet& keys, Res
   } catch (const std::exception&) {
     // Poco's exceptions derive from std::exception; none may leave the handler.
     for (auto& r : reports) OPENSSL_cleanse(r[0].data(), r[0].size());
-    return sendJson(response, 400, "{\"error\":\"BAD_REQUEST\",\"reason\":\"expected a JSON list of {token, type, url, source}\"}");
+    return sendJson(response, 400,
+                    "{\"error\":\"BAD_REQUEST\",\"reason\":\"expected a JSON list of {token, type, url, source}\"}");
   }
   std::size_t suspended = 0;
   for (auto& [token, type, url, source] : reports) {
@@ -383,8 +386,11 @@ void ApiHandler::reportLeaks(const HttpRequest& request, const KeySet& keys, Res
     if (added) {
       ++suspended;
       Log::warn("key_leaked", "key reported leaked: suspended until an operator clears it (keyward leaked --clear)",
-                {{"key_id", key->id}, {"fingerprint", fingerprint(digest)}, {"url", where},
-                 {"source", source.substr(0, 64)}, {"type", type.substr(0, 64)}});
+                {{"key_id", key->id},
+                 {"fingerprint", fingerprint(digest)},
+                 {"url", where},
+                 {"source", source.substr(0, 64)},
+                 {"type", type.substr(0, 64)}});
     }
   }
   // The same answer whatever the tokens were: a reporter learns nothing about which are keys.
@@ -392,8 +398,8 @@ void ApiHandler::reportLeaks(const HttpRequest& request, const KeySet& keys, Res
   sendJson(response, 200, "{\"received\":" + std::to_string(reports.size()) + "}");
 }
 
-Verdict ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
-                           Decision decision, AnswerStyle style, ResponseWriter& response) {
+Verdict ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
+                           AnswerStyle style, ResponseWriter& response) {
   const Verdict sent = deny(request, client, keys, decision, style, response);
   // Verify answers are counted with their latency (CountOnExit); the other endpoints here.
   if (counters_ && !hasPrefixPath(request.path, kVerify)) {
@@ -402,13 +408,14 @@ Verdict ApiHandler::refuse(const HttpRequest& request, const ClientInfo& client,
   return sent;
 }
 
-Verdict ApiHandler::deny(const HttpRequest& request, const ClientInfo& client, const KeySet* keys,
-                         Decision decision, AnswerStyle style, ResponseWriter& response) {
+Verdict ApiHandler::deny(const HttpRequest& request, const ClientInfo& client, const KeySet* keys, Decision decision,
+                         AnswerStyle style, ResponseWriter& response) {
   if (decision.verdict == Verdict::RateLimited) {
     // A valid key over its budget: not a guess, so not counted by the failure throttle.
     logDenial(request, client, decision);
     writeRateHeaders(response);
-    writeDenial(response, decision.verdict, style, std::to_string(std::max<std::int64_t>(1, (rate_.retryAfterUs + 999'999) / 1'000'000)));
+    writeDenial(response, decision.verdict, style,
+                std::to_string(std::max<std::int64_t>(1, (rate_.retryAfterUs + 999'999) / 1'000'000)));
     return decision.verdict;
   }
   if (throttle_) {
@@ -443,7 +450,8 @@ bool ApiHandler::admitRate(const KeyEntry& key, const AccessRules& rules) {
     return budget;
   };
   const std::int64_t nowUs =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
   rate_.applies = true;
   RateBudget* keyBudget = keyLimit ? cached(key.keyBudget, RateLimiter::Kind::Key, key.id, keyLimit) : nullptr;
   RateBudget* peerBudget = peerLimit ? cached(key.peerBudget, RateLimiter::Kind::Peer, key.peer, *peerLimit) : nullptr;
@@ -472,8 +480,8 @@ bool ApiHandler::admitRate(const KeyEntry& key, const AccessRules& rules) {
 // window w seconds) and what is left of it (r requests, full again in t seconds).
 void ApiHandler::writeRateHeaders(ResponseWriter& response) {
   const std::string name = std::string("\"") + rate_.policy + "\"";
-  response.header("RateLimit-Policy",
-                  name + ";q=" + std::to_string(rate_.limit.requests) + ";w=" + std::to_string(rate_.limit.perMs / 1000));
+  response.header("RateLimit-Policy", name + ";q=" + std::to_string(rate_.limit.requests) +
+                                          ";w=" + std::to_string(rate_.limit.perMs / 1000));
   response.header("RateLimit", name + ";r=" + std::to_string(rate_.outcome.remaining) +
                                    ";t=" + std::to_string((rate_.outcome.resetUs + 999'999) / 1'000'000));
 }
@@ -544,7 +552,8 @@ void ApiHandler::status(ResponseWriter& response) {
   appendJsonString(body, formatRfc3339(s.startedUnixMs));
   body += ",\"generation\":" + std::to_string(s.generation);
   body += ",\"keys\":" + std::to_string(s.keyCount);
-  body += ",\"reloads\":{\"succeeded\":" + std::to_string(s.succeeded) + ",\"failed\":" + std::to_string(s.failed) + "}";
+  body +=
+      ",\"reloads\":{\"succeeded\":" + std::to_string(s.succeeded) + ",\"failed\":" + std::to_string(s.failed) + "}";
   body += ",\"last_reload\":{\"time\":";
   appendJsonString(body, formatRfc3339(s.lastAttemptUnixMs));
   body += ",\"result\":";
@@ -582,8 +591,10 @@ void ApiHandler::status(ResponseWriter& response) {
     body += ",\"replica\":";
     appendJsonString(body, shared.replica);
     body += std::string(",\"connected\":") + (shared.connected ? "true" : "false") + ",\"last_sync\":";
-    if (shared.lastSyncMs) appendJsonString(body, formatRfc3339(shared.lastSyncMs));
-    else body += "null";
+    if (shared.lastSyncMs)
+      appendJsonString(body, formatRfc3339(shared.lastSyncMs));
+    else
+      body += "null";
     body += ",\"errors\":" + std::to_string(shared.errors) + ",\"last_error\":";
     appendJsonString(body, shared.lastError);
     body += ",\"revocations_received\":" + std::to_string(shared.revocationsReceived) + "}";

@@ -11,7 +11,8 @@ void VerifyCounters::count(Verdict verdict, std::uint64_t nanos) {
   latencySumNs.fetch_add(nanos, std::memory_order_relaxed);
 }
 
-std::shared_ptr<const std::string> MetricsRegistry::text(std::int64_t nowMs, const std::function<std::string()>& render) {
+std::shared_ptr<const std::string> MetricsRegistry::text(std::int64_t nowMs,
+                                                         const std::function<std::string()>& render) {
   std::shared_ptr<const std::string> last = text_.current();
   const bool stale = !last || nowMs - renderedAtMs_.load(std::memory_order_acquire) >= 1000;
   if (!stale) return last;

@@ -61,8 +61,7 @@ std::string renderMetrics(const MetricsInputs& in) {
   std::string out;
   Writer w(out);
 
-  w.family("keyward_verify_requests_total", "counter",
-           "Verify answers by result code (ok or the denial code).");
+  w.family("keyward_verify_requests_total", "counter", "Verify answers by result code (ok or the denial code).");
   for (std::size_t i = 0; i < kVerdictCount; ++i) {
     w.sample("keyward_verify_requests_total", label("code", kVerdicts[i].code),
              static_cast<double>(in.verify.byVerdict[i]));
@@ -80,18 +79,14 @@ std::string renderMetrics(const MetricsInputs& in) {
     cumulative += in.verify.latency[i];
     char le[32];
     std::snprintf(le, sizeof le, "%g", kLatencyBuckets[i]);
-    w.sample("keyward_verify_duration_seconds_bucket", label("le", le),
-             static_cast<double>(cumulative));
+    w.sample("keyward_verify_duration_seconds_bucket", label("le", le), static_cast<double>(cumulative));
   }
   cumulative += in.verify.latency.back();
-  w.sample("keyward_verify_duration_seconds_bucket", label("le", "+Inf"),
-           static_cast<double>(cumulative));
-  w.sample("keyward_verify_duration_seconds_sum", "",
-           static_cast<double>(in.verify.latencySumNs) / 1e9);
+  w.sample("keyward_verify_duration_seconds_bucket", label("le", "+Inf"), static_cast<double>(cumulative));
+  w.sample("keyward_verify_duration_seconds_sum", "", static_cast<double>(in.verify.latencySumNs) / 1e9);
   w.sample("keyward_verify_duration_seconds_count", "", static_cast<double>(cumulative));
 
-  w.single("keyward_throttled_requests_total", "counter",
-           "Denials answered 429 after too many from one client.",
+  w.single("keyward_throttled_requests_total", "counter", "Denials answered 429 after too many from one client.",
            static_cast<double>(in.throttled));
   w.single("keyward_log_dropped_lines_total", "counter",
            "Log lines dropped because the log reader fell behind (logging never blocks serving).",
@@ -105,17 +100,13 @@ std::string renderMetrics(const MetricsInputs& in) {
              static_cast<double>(in.usage->suspensions().size()));
   }
 
-  w.family("keyward_reloads_total", "counter",
-           "Key set loads by result (the first load at start included).");
-  w.sample("keyward_reloads_total", label("result", "ok"),
-           static_cast<double>(in.reload.succeeded));
-  w.sample("keyward_reloads_total", label("result", "failed"),
-           static_cast<double>(in.reload.failed));
-  w.single("keyward_last_reload_timestamp_seconds", "gauge",
-           "When the last reload attempt finished.",
+  w.family("keyward_reloads_total", "counter", "Key set loads by result (the first load at start included).");
+  w.sample("keyward_reloads_total", label("result", "ok"), static_cast<double>(in.reload.succeeded));
+  w.sample("keyward_reloads_total", label("result", "failed"), static_cast<double>(in.reload.failed));
+  w.single("keyward_last_reload_timestamp_seconds", "gauge", "When the last reload attempt finished.",
            static_cast<double>(in.reload.lastAttemptUnixMs) / 1000.0);
-  w.single("keyward_last_reload_success", "gauge",
-           "1 if the last reload attempt was applied, 0 if refused.", in.reload.lastOk ? 1 : 0);
+  w.single("keyward_last_reload_success", "gauge", "1 if the last reload attempt was applied, 0 if refused.",
+           in.reload.lastOk ? 1 : 0);
   w.single("keyward_key_set_generation", "gauge", "Generation of the key set in service.",
            static_cast<double>(in.reload.generation));
 
@@ -128,8 +119,7 @@ std::string renderMetrics(const MetricsInputs& in) {
   for (const auto& [status, count] : byStatus)
     w.sample("keyward_keys", label("status", status), static_cast<double>(count));
 
-  w.family("keyward_key_requests_total", "counter",
-           "Requests that presented a configured key, by key id and result.");
+  w.family("keyward_key_requests_total", "counter", "Requests that presented a configured key, by key id and result.");
   std::string lastUsed;
   if (in.keys && in.usage) {
     for (const KeyEntry& key : in.keys->entries()) {
@@ -141,8 +131,7 @@ std::string renderMetrics(const MetricsInputs& in) {
       w.sample("keyward_key_requests_total", id + "," + label("result", "denied"),
                static_cast<double>(usage->denied()));
       char line[64];
-      std::snprintf(line, sizeof line, " %.17g\n",
-                    static_cast<double>(usage->lastUsedMs()) / 1000.0);
+      std::snprintf(line, sizeof line, " %.17g\n", static_cast<double>(usage->lastUsedMs()) / 1000.0);
       lastUsed += "keyward_key_last_used_timestamp_seconds{" + id + "}" + line;
     }
   }
@@ -153,21 +142,17 @@ std::string renderMetrics(const MetricsInputs& in) {
     const ServerStats& s = *in.server;
     w.single("keyward_connections_accepted_total", "counter", "Connections accepted.",
              static_cast<double>(s.connectionsAccepted));
-    w.single("keyward_connections_refused_total", "counter",
-             "Connections refused beyond max_connections.",
+    w.single("keyward_connections_refused_total", "counter", "Connections refused beyond max_connections.",
              static_cast<double>(s.connectionsRefused));
-    w.single("keyward_connections_active", "gauge", "Open connections.",
-             static_cast<double>(s.connectionsActive));
+    w.single("keyward_connections_active", "gauge", "Open connections.", static_cast<double>(s.connectionsActive));
     w.single("keyward_connection_timeouts_total", "counter",
-             "Connections closed by the header, idle or write deadline.",
-             static_cast<double>(s.timeouts));
+             "Connections closed by the header, idle or write deadline.", static_cast<double>(s.timeouts));
     w.single("keyward_http_requests_total", "counter", "HTTP requests answered, all endpoints.",
              static_cast<double>(s.requests));
-    w.single("keyward_http_bad_requests_total", "counter",
-             "Requests refused by the HTTP parser (connection closed).",
+    w.single("keyward_http_bad_requests_total", "counter", "Requests refused by the HTTP parser (connection closed).",
              static_cast<double>(s.badRequests));
-    w.single("keyward_handler_errors_total", "counter",
-             "Exceptions in request handling, answered 500.", static_cast<double>(s.handlerErrors));
+    w.single("keyward_handler_errors_total", "counter", "Exceptions in request handling, answered 500.",
+             static_cast<double>(s.handlerErrors));
   }
   return out;
 }

@@ -35,9 +35,8 @@ std::unique_ptr<Poco::Net::HTTPClientSession> sessionFor(const std::string& base
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (uri.getScheme() == "https") {
     // Verify the chain (system CAs, or --cacert) and the host name; never ask a person.
-    Poco::Net::Context::Ptr context = new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", tls.caFile, Poco::Net::Context::VERIFY_RELAXED, 9,
-        tls.caFile.empty());
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", tls.caFile,
+                                                             Poco::Net::Context::VERIFY_RELAXED, 9, tls.caFile.empty());
     context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     // An unverifiable certificate is refused, never put to a person (once per process).
     static const bool handlerSet = [&] {
@@ -90,9 +89,8 @@ std::optional<CliReply> cliGet(const std::string& base, const std::string& pathA
 }
 
 std::optional<CliReply> cliSend(const std::string& method, const std::string& base, const std::string& pathAndQuery,
-                                const std::string& body,
-                                const std::function<void(Poco::Net::HTTPRequest&)>& prepare, std::string& problem,
-                                const CliTlsOptions& tls) {
+                                const std::string& body, const std::function<void(Poco::Net::HTTPRequest&)>& prepare,
+                                std::string& problem, const CliTlsOptions& tls) {
   if (!cliUrlUsable(base, problem)) return std::nullopt;
   try {
     std::string prefix;

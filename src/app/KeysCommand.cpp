@@ -1,7 +1,5 @@
 #include "keyward/app/KeysCommand.h"
 
-#include "keyward/Client.h"
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -17,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include "keyward/Client.h"
 #include "keyward/app/CliHttp.h"
 #include "keyward/app/CliOptions.h"
 #include "keyward/base/Json.h"
@@ -133,7 +132,8 @@ int list(const Options& options, const std::string& key) {
   std::vector<std::string> pages;
   do {
     std::string problem;
-    auto reply = get(options, "/v1/keys" + query + (cursor.empty() ? "" : "&cursor=" + cliQueryValue(cursor)), key, problem);
+    auto reply =
+        get(options, "/v1/keys" + query + (cursor.empty() ? "" : "&cursor=" + cliQueryValue(cursor)), key, problem);
     if (!reply) return std::cerr << "keyward keys: " << problem << "\n", kError;
     if (reply->status != 200) return refusedOrError(*reply);
     pages.push_back(reply->body);
@@ -154,7 +154,8 @@ int list(const Options& options, const std::string& key) {
     return kShown;
   }
   const std::int64_t now = unixMillisNow();
-  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "PEER", "STATUS", "SCOPES", "LAST USED", "EXPIRES", "ALLOWED/DENIED"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "NAME", "PEER", "STATUS", "SCOPES", "LAST USED", "EXPIRES", "ALLOWED/DENIED"}};
   for (const auto& k : keys) rows.push_back(keyRow(k, now));
   printTable(rows);
   std::cout << keys.size() << " key(s)\n";
@@ -179,21 +180,22 @@ int show(const Options& options, const std::string& key) {
     Poco::Dynamic::Var v = k->get(name);
     return v.isEmpty() || v.toString().empty() ? std::string("-") : v.toString();
   };
-  printTable({{"id", field("id")},
-              {"name", field("name")},
-              {"description", field("description")},
-              {"peer", field("peer")},
-              {"type", field("type")},
-              {"scopes", scopesText(k)},
-              {"status", field("status") + (field("revoked_reason") == "-" ? "" : " (" + field("revoked_reason") + ")") +
-                             (k->optValue<bool>("leaked", false) ? " (leaked: keyward leaked --list)" : "")},
-              {"fingerprint", field("fingerprint")},
-              {"created", timeText(k->get("created"), now, "-")},
-              {"not before", timeText(k->get("not_before"), now, "-")},
-              {"expires", timeText(k->get("expires"), now, "never")},
-              {"last used", timeText(k->get("last_used"), now, "never")},
-              {"allowed", field("allowed")},
-              {"denied", field("denied")}});
+  printTable(
+      {{"id", field("id")},
+       {"name", field("name")},
+       {"description", field("description")},
+       {"peer", field("peer")},
+       {"type", field("type")},
+       {"scopes", scopesText(k)},
+       {"status", field("status") + (field("revoked_reason") == "-" ? "" : " (" + field("revoked_reason") + ")") +
+                      (k->optValue<bool>("leaked", false) ? " (leaked: keyward leaked --list)" : "")},
+       {"fingerprint", field("fingerprint")},
+       {"created", timeText(k->get("created"), now, "-")},
+       {"not before", timeText(k->get("not_before"), now, "-")},
+       {"expires", timeText(k->get("expires"), now, "never")},
+       {"last used", timeText(k->get("last_used"), now, "never")},
+       {"allowed", field("allowed")},
+       {"denied", field("denied")}});
   auto c = Poco::JSON::Parser().parse(calls->body).extract<Poco::JSON::Object::Ptr>();
   Poco::JSON::Array::Ptr list = c->getArray("calls");
   std::cout << "\nrecent calls (" << list->size() << "):\n";
@@ -216,10 +218,14 @@ std::string relativeTime(std::int64_t whenMs, std::int64_t nowMs) {
   const std::int64_t s = (delta < 0 ? -delta : delta) / 1000;
   if (s < 5) return "just now";
   std::string amount;
-  if (s < 60) amount = std::to_string(s) + " s";
-  else if (s < 3600) amount = std::to_string(s / 60) + " min";
-  else if (s < 86400 * 2) amount = std::to_string(s / 3600) + " h";
-  else amount = std::to_string(s / 86400) + " days";
+  if (s < 60)
+    amount = std::to_string(s) + " s";
+  else if (s < 3600)
+    amount = std::to_string(s / 60) + " min";
+  else if (s < 86400 * 2)
+    amount = std::to_string(s / 3600) + " h";
+  else
+    amount = std::to_string(s / 86400) + " days";
   return delta >= 0 ? amount + " ago" : "in " + amount;
 }
 

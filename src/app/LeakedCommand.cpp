@@ -57,7 +57,8 @@ int runLeakedCommand(int argc, char** argv) {
       .flag("list", list, "list the keys suspended as leaked")
       .value("clear", clear, "ID", "clear the suspension of key ID (or of the key with this fingerprint)")
       .value("url", url, "URL", "the daemon (default $KEYWARD_URL, then http://127.0.0.1:8420)")
-      .value("admin-key-file", adminKeyFile, "PATH", "the admin (or leaks:report) key (default $KEYWARD_ADMIN_KEY_FILE)")
+      .value("admin-key-file", adminKeyFile, "PATH",
+             "the admin (or leaks:report) key (default $KEYWARD_ADMIN_KEY_FILE)")
       .value("cacert", caFile, "PATH", "with https://, trust this PEM bundle instead of the system CAs");
   std::vector<std::string> positionals;
   if (auto done = cli.parse(std::vector<std::string>(argv + 1, argv + argc), positionals)) return *done;
@@ -72,8 +73,9 @@ int runLeakedCommand(int argc, char** argv) {
   if (adminKeyFile.empty()) adminKeyFile = env("KEYWARD_ADMIN_KEY_FILE");
   std::string adminKey = adminKeyFile.empty() ? env("KEYWARD_ADMIN_KEY") : firstLine(adminKeyFile);
   if (adminKey.empty()) {
-    return cli.usageError(adminKeyFile.empty() ? "no admin key: use --admin-key-file, KEYWARD_ADMIN_KEY_FILE or KEYWARD_ADMIN_KEY"
-                                               : "cannot read an admin key from " + adminKeyFile);
+    return cli.usageError(adminKeyFile.empty()
+                              ? "no admin key: use --admin-key-file, KEYWARD_ADMIN_KEY_FILE or KEYWARD_ADMIN_KEY"
+                              : "cannot read an admin key from " + adminKeyFile);
   }
   auto withKey = [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", adminKey); };
 

@@ -9,23 +9,23 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
-#include <set>
-#include <sstream>
 #include <filesystem>
 #include <fstream>
-#include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "keyward/Client.h"
 #include "keyward/app/CliHttp.h"
 #include "keyward/app/CliOptions.h"
-#include "keyward/Client.h"
-#include "keyward/config/ConfigLoader.h"
 #include "keyward/base/Json.h"
+#include "keyward/config/ConfigLoader.h"
 
 namespace keyward {
 namespace {
@@ -54,7 +54,10 @@ struct StatusView {
 std::optional<StatusView> readStatus(const std::string& url, std::string& problem, const CliTlsOptions& tls,
                                      const std::string& key = "") {
   auto reply = cliGet(
-      url, "/v1/status", [&](Poco::Net::HTTPRequest& request) { if (!key.empty()) request.set("X-API-Key", key); },
+      url, "/v1/status",
+      [&](Poco::Net::HTTPRequest& request) {
+        if (!key.empty()) request.set("X-API-Key", key);
+      },
       problem, tls);
   if (!reply) return std::nullopt;
   if (reply->status != 200) {
@@ -123,7 +126,8 @@ std::set<std::string> listeningInodes(long pid, const std::string& url) {
     while (std::getline(in, line)) {
       std::istringstream fields(line);
       std::string sl, local, remote, st, queues, timer, retransmit, uid, timeout, inode;
-      if (!(fields >> sl >> local >> remote >> st >> queues >> timer >> retransmit >> uid >> timeout >> inode)) continue;
+      if (!(fields >> sl >> local >> remote >> st >> queues >> timer >> retransmit >> uid >> timeout >> inode))
+        continue;
       const std::size_t colon = local.rfind(':');
       if (st == "0A" && colon != std::string::npos && std::stoi(local.substr(colon + 1), nullptr, 16) == port) {
         inodes.insert(inode);
@@ -164,7 +168,8 @@ int runReloadCommand(int argc, char** argv) {
     if (std::string_view(argv[i]) == "--dry-run") return runReloadDryRun(argc, argv);  // ReloadDryRun.cpp
   }
   std::string url, config, pidText, timeoutText = "30", caFile, keyFile;
-  CliOptions cli("keyward reload", "keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]",
+  CliOptions cli("keyward reload",
+                 "keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]",
                  "Sends SIGHUP to PID and returns when that daemon has applied the reload (exit 0) or\n"
                  "refused it (exit 1: the old keys keep serving; the problems are printed). The daemon's\n"
                  "address comes from --url, else from `listen:` in the config (--config, $KEYWARD_CONFIG,\n"
@@ -205,8 +210,8 @@ int runReloadCommand(int argc, char** argv) {
       return kError;
     }
     url = urlOfListen(parsed.config->listen);
-    from = path ? "listen: in " + *path : "the built-in default (no --config, no $KEYWARD_CONFIG, no " +
-                                              std::string(kDefaultConfigPath) + ")";
+    from = path ? "listen: in " + *path
+                : "the built-in default (no --config, no $KEYWARD_CONFIG, no " + std::string(kDefaultConfigPath) + ")";
   }
   std::string problem;
   if (!cliUrlUsable(url, problem)) return cli.usageError(problem);
@@ -264,8 +269,8 @@ int runReloadCommand(int argc, char** argv) {
     return kError;
   }
   if (before->pid != 0 && before->pid != pid) {
-    std::cerr << "keyward reload: the keyward at " << url << " (address from " << from << ") is process "
-              << before->pid << ", not " << pid << "; nothing signalled. Give that daemon's --url or --config.\n";
+    std::cerr << "keyward reload: the keyward at " << url << " (address from " << from << ") is process " << before->pid
+              << ", not " << pid << "; nothing signalled. Give that daemon's --url or --config.\n";
     return kError;
   }
   const std::int64_t sentMs = unixMillisNow();
@@ -283,12 +288,12 @@ int runReloadCommand(int argc, char** argv) {
     std::optional<StatusView> now = readStatus(url, problem, tls, statusKey);
     if (!now || now->finished <= before->finished || now->lastAttemptMs + 1000 < sentMs) continue;
     if (now->lastOk) {
-      std::cout << "reloaded: generation " << now->generation << ", " << now->keys << " keys (process " << pid
-                << " at " << url << ")\n";
+      std::cout << "reloaded: generation " << now->generation << ", " << now->keys << " keys (process " << pid << " at "
+                << url << ")\n";
       return kApplied;
     }
-    std::cout << "reload refused; generation " << now->generation << " keeps serving (process " << pid << " at "
-              << url << "):\n";
+    std::cout << "reload refused; generation " << now->generation << " keeps serving (process " << pid << " at " << url
+              << "):\n";
     for (const std::string& e : now->errors) std::cout << "  " << e << "\n";
     return kRefused;
   }

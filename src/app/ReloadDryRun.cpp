@@ -17,12 +17,12 @@
 
 #include "keyward/app/CliHttp.h"
 #include "keyward/app/CliOptions.h"
-#include "keyward/config/ConfigLoader.h"
-#include "keyward/verify/DryRun.h"
-#include "keyward/base/Json.h"
-#include "keyward/config/KeyPolicy.h"
 #include "keyward/app/ReloadCommand.h"
+#include "keyward/base/Json.h"
+#include "keyward/config/ConfigLoader.h"
+#include "keyward/config/KeyPolicy.h"
 #include "keyward/lifecycle/Reloader.h"
+#include "keyward/verify/DryRun.h"
 
 namespace keyward {
 namespace {
@@ -53,14 +53,15 @@ std::string joined(const std::vector<std::string>& list) {
 int runReloadDryRun(int argc, char** argv) {
   std::string url, config, keyFile, caFile;
   bool dryRun = false;
-  CliOptions cli("keyward reload --dry-run", "keyward reload --dry-run [--config PATH] [--url URL] [--admin-key-file PATH]",
-                 "Loads the config aside (--config, $KEYWARD_CONFIG, /etc/keyward/keyward.yaml), replays the\n"
-                 "recent calls the daemon holds (its admin API; a key with scope admin) against it and prints\n"
-                 "every decision that would flip, and every key whose peer or scopes would change. Applies\n"
-                 "nothing. Not replayed: ?peer=/?scope= demands (not recorded), and refusals of the moment\n"
-                 "(RATE_LIMITED, THROTTLED, ...). Environment: KEYWARD_URL, KEYWARD_ADMIN_KEY_FILE, KEYWARD_ADMIN_KEY.\n"
-                 "Exit status: 0 nothing would flip, 1 something would (or the config is invalid), 2 usage or\n"
-                 "connection error.");
+  CliOptions cli(
+      "keyward reload --dry-run", "keyward reload --dry-run [--config PATH] [--url URL] [--admin-key-file PATH]",
+      "Loads the config aside (--config, $KEYWARD_CONFIG, /etc/keyward/keyward.yaml), replays the\n"
+      "recent calls the daemon holds (its admin API; a key with scope admin) against it and prints\n"
+      "every decision that would flip, and every key whose peer or scopes would change. Applies\n"
+      "nothing. Not replayed: ?peer=/?scope= demands (not recorded), and refusals of the moment\n"
+      "(RATE_LIMITED, THROTTLED, ...). Environment: KEYWARD_URL, KEYWARD_ADMIN_KEY_FILE, KEYWARD_ADMIN_KEY.\n"
+      "Exit status: 0 nothing would flip, 1 something would (or the config is invalid), 2 usage or\n"
+      "connection error.");
   cli.flag("dry-run", dryRun, "replay recent calls against the config, apply nothing")
       .value("config", config, "PATH", "the new config (default $KEYWARD_CONFIG, then /etc/keyward/keyward.yaml)")
       .value("url", url, "URL", "the daemon (default $KEYWARD_URL, then the config's listen)")
@@ -95,7 +96,8 @@ int runReloadDryRun(int argc, char** argv) {
   if (!cliUrlUsable(url, problem)) return cli.usageError(problem);
   if (keyFile.empty()) keyFile = env("KEYWARD_ADMIN_KEY_FILE");
   std::string adminKey = keyFile.empty() ? env("KEYWARD_ADMIN_KEY") : firstLine(keyFile);
-  if (adminKey.empty()) return cli.usageError("no admin key: use --admin-key-file, KEYWARD_ADMIN_KEY_FILE or KEYWARD_ADMIN_KEY");
+  if (adminKey.empty())
+    return cli.usageError("no admin key: use --admin-key-file, KEYWARD_ADMIN_KEY_FILE or KEYWARD_ADMIN_KEY");
   auto withKey = [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", adminKey); };
   const CliTlsOptions tls{caFile};
 
@@ -109,7 +111,8 @@ int runReloadDryRun(int argc, char** argv) {
       if (!cursor.empty()) target += "&cursor=" + cliQueryValue(cursor);
       auto page = cliGet(url, target, withKey, problem, tls);
       if (!page) throw std::runtime_error(problem);
-      if (page->status != 200) throw std::runtime_error("the daemon answered " + std::to_string(page->status) + ": " + page->body);
+      if (page->status != 200)
+        throw std::runtime_error("the daemon answered " + std::to_string(page->status) + ": " + page->body);
       auto top = Poco::JSON::Parser().parse(page->body).extract<Poco::JSON::Object::Ptr>();
       Poco::JSON::Array::Ptr keys = top->getArray("keys");
       for (std::size_t i = 0; keys && i < keys->size(); ++i) {
@@ -166,8 +169,8 @@ int runReloadDryRun(int argc, char** argv) {
   OPENSSL_cleanse(adminKey.data(), adminKey.size());
 
   const std::vector<DecisionFlip> flips = replayCalls(calls, *candidate, unixMillisNow());
-  std::cout << "dry run of " << config << " against " << url << ": " << keysSeen << " keys now, "
-            << candidate->size() << " in the new config; " << calls.size() << " recent calls replayed\n";
+  std::cout << "dry run of " << config << " against " << url << ": " << keysSeen << " keys now, " << candidate->size()
+            << " in the new config; " << calls.size() << " recent calls replayed\n";
   for (const std::string& change : keyChanges) std::cout << "key " << change << "\n";
   for (const DecisionFlip& f : flips) {
     std::cout << "flip " << f.call.keyId << " " << f.call.method << " " << f.call.path << " at "

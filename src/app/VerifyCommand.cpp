@@ -1,19 +1,18 @@
 #include "keyward/app/VerifyCommand.h"
 
-#include <openssl/crypto.h>
-
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/URI.h>
+#include <openssl/crypto.h>
 
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "keyward/Client.h"
 #include "keyward/app/CliHttp.h"
 #include "keyward/app/CliOptions.h"
-#include "keyward/Client.h"
 
 namespace keyward {
 namespace {
@@ -98,8 +97,8 @@ int runVerifyCommand(int argc, char** argv) {
   if (!scope.empty()) query += std::string(query.empty() ? "" : "&") + "scope=" + cliQueryValue(scope);
   if (!query.empty()) path += "?" + query;
 
-  auto reply = cliGet(
-      base, path, [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", key); }, problem, {caFile});
+  auto reply =
+      cliGet(base, path, [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", key); }, problem, {caFile});
   OPENSSL_cleanse(key.data(), key.size());
   if (!reply) {
     std::cerr << "keyward verify: " << problem << "\n";

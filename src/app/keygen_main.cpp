@@ -10,11 +10,11 @@
 
 #include "keyward/base/AtomicFile.h"
 #include "keyward/base/Digest.h"
+#include "keyward/base/Names.h"
+#include "keyward/base/SecretBuffer.h"
 #include "keyward/keys/KeyGenerator.h"
 #include "keyward/keys/KeyText.h"
-#include "keyward/base/Names.h"
 #include "keyward/keys/PrefixedKey.h"
-#include "keyward/base/SecretBuffer.h"
 
 namespace {
 
@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--prefix") {
       const std::string* v = value();
       if (!v || !keyward::isValidKeyPrefix(*v)) {
-        return usageError("--prefix needs a NAME of 2..32 characters a-z 0-9 _, starting with a letter, not ending with _");
+        return usageError(
+            "--prefix needs a NAME of 2..32 characters a-z 0-9 _, starting with a letter, not ending with _");
       }
       prefix = *v;
     } else if (arg == "--env") {
@@ -169,9 +170,12 @@ int main(int argc, char** argv) {
     }
   }
   if (force && outPath.empty()) return usageError("--force only makes sense with --out");
-  if (!prefix.empty() && (url || bytesGiven)) return usageError("--prefix makes base62 keys of a fixed size: not with --url or --bytes");
+  if (!prefix.empty() && (url || bytesGiven))
+    return usageError("--prefix makes base62 keys of a fixed size: not with --url or --bytes");
   const auto alphabet = url ? keyward::Base64Alphabet::Url : keyward::Base64Alphabet::Standard;
-  auto makeKey = [&] { return prefix.empty() ? keyward::generateKey(bytes, alphabet) : keyward::generatePrefixedKey(prefix); };
+  auto makeKey = [&] {
+    return prefix.empty() ? keyward::generateKey(bytes, alphabet) : keyward::generatePrefixedKey(prefix);
+  };
   if (count > 0) {
     if (!outPath.empty()) return usageError("--count writes to standard output; it cannot be used with --out");
     try {

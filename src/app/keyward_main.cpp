@@ -5,12 +5,6 @@
 // loops never see them. The main thread never does reload I/O itself: reloads run on a
 // ReloadThread, so SIGTERM, watchdog pings and state saves go on while one is in progress.
 
-#include <malloc.h>
-#include <unistd.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-
 #include <Poco/Exception.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -18,6 +12,11 @@
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
+#include <malloc.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,28 +28,28 @@
 #include <thread>
 
 #include "keyward/api/ApiHandler.h"
-#include "keyward/config/ConfigLoader.h"
 #include "keyward/api/FailureThrottle.h"
-#include "keyward/server/HttpServer.h"
 #include "keyward/api/Metrics.h"
-#include "keyward/base/Json.h"
 #include "keyward/app/KeysCommand.h"
-#include "keyward/base/Log.h"
+#include "keyward/app/LeakedCommand.h"
 #include "keyward/app/ReloadCommand.h"
 #include "keyward/app/ScanCommand.h"
-#include "keyward/app/LeakedCommand.h"
+#include "keyward/app/VerifyCommand.h"
+#include "keyward/base/Json.h"
+#include "keyward/base/Log.h"
+#include "keyward/base/SecretFile.h"
+#include "keyward/config/ConfigLoader.h"
 #include "keyward/lifecycle/RateLimiter.h"
 #include "keyward/lifecycle/ReloadThread.h"
 #include "keyward/lifecycle/Reloader.h"
-#include "keyward/base/SecretFile.h"
 #include "keyward/lifecycle/SecretWatcher.h"
 #include "keyward/lifecycle/SharedState.h"
 #include "keyward/lifecycle/StateKeeper.h"
 #include "keyward/lifecycle/SystemdNotifier.h"
+#include "keyward/lifecycle/UsageStore.h"
+#include "keyward/server/HttpServer.h"
 #include "keyward/server/TlsContext.h"
 #include "keyward/server/UnixListener.h"
-#include "keyward/lifecycle/UsageStore.h"
-#include "keyward/app/VerifyCommand.h"
 
 namespace keyward {
 namespace {
@@ -120,7 +119,8 @@ void logExpiringKeys(const Reloader& reloader) {
   const std::int64_t now = unixMillisNow();
   for (const ExpiringKey& key : expiringKeys(*keys, now)) {
     Log::warn("key_expiring", "key expires soon; add its successor",
-              {{"key_id", key.id}, {"expires", formatRfc3339(key.expiresMs)},
+              {{"key_id", key.id},
+               {"expires", formatRfc3339(key.expiresMs)},
                {"in_hours", static_cast<double>(key.expiresMs - now) / 3'600'000.0}});
   }
 }
@@ -153,12 +153,13 @@ class KeywardApp : public Poco::Util::Application {
     using Poco::Util::Option;
     options.addOption(Option("help", "h", "show this help and exit"));
     options.addOption(Option("version", "V", "print the version and exit"));
-    options.addOption(Option("config", "c", "config file (default: $KEYWARD_CONFIG, then " +
-                                                std::string(kDefaultConfigPath) + ", then built-in)")
-                          .argument("PATH"));
+    options.addOption(
+        Option("config", "c",
+               "config file (default: $KEYWARD_CONFIG, then " + std::string(kDefaultConfigPath) + ", then built-in)")
+            .argument("PATH"));
     options.addOption(Option("check-config", "t", "validate the config and every key source, list the keys, exit 0/1"));
-    options.addOption(Option("listen", "l", "override the config's listen address (host:port; port 0 = any)")
-                          .argument("ADDR"));
+    options.addOption(
+        Option("listen", "l", "override the config's listen address (host:port; port 0 = any)").argument("ADDR"));
     options.addOption(Option("log-level", "", "debug, info, warn or error (default info)").argument("LEVEL"));
   }
 
@@ -311,7 +312,8 @@ class KeywardApp : public Poco::Util::Application {
     if (!config.listenUnix.empty()) {
       std::string problem;
       if (!unixListener.open(config.listenUnix, config.listenUnixMode, problem)) {
-        Log::error("start_failed", "cannot listen on the unix socket", {{"path", config.listenUnix}, {"error", problem}});
+        Log::error("start_failed", "cannot listen on the unix socket",
+                   {{"path", config.listenUnix}, {"error", problem}});
         std::cerr << "keyward: cannot listen on " << config.listenUnix << ": " << problem << "\n";
         return kExitRuntime;
       }
@@ -340,9 +342,8 @@ class KeywardApp : public Poco::Util::Application {
     }
     std::unique_ptr<SharedState> shared;  // shared_state: started below, stopped before the limiter goes
     if (config.sharedState.enabled()) {
-      shared = std::make_unique<SharedState>(config, limiter, usage, reloader, [] {
-        sigqueue(::getpid(), SIGHUP, sigval{kSharedStateReload});
-      });
+      shared = std::make_unique<SharedState>(config, limiter, usage, reloader,
+                                             [] { sigqueue(::getpid(), SIGHUP, sigval{kSharedStateReload}); });
     }
     HttpServer server(listenFds, options, [&](unsigned) {
       return std::make_unique<ApiHandler>(
@@ -365,7 +366,8 @@ class KeywardApp : public Poco::Util::Application {
                {"keys", first.keyCount},
                {"generation", first.generation},
                {"load_ms", first.millis},
-               {"startup_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - kProcessStart).count()}});
+               {"startup_ms",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - kProcessStart).count()}});
     logExpiringKeys(reloader);
     if (shared) shared->start();
 
@@ -423,14 +425,15 @@ class KeywardApp : public Poco::Util::Application {
         continue;
       }
       if (signal == SIGHUP) {
-        const bool fromWatcher = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
-                                 info.si_value.sival_int == kWatchReload;
-        const bool fromShared = info.si_code == SI_QUEUE && info.si_pid == ::getpid() &&
-                                info.si_value.sival_int == kSharedStateReload;
+        const bool fromWatcher =
+            info.si_code == SI_QUEUE && info.si_pid == ::getpid() && info.si_value.sival_int == kWatchReload;
+        const bool fromShared =
+            info.si_code == SI_QUEUE && info.si_pid == ::getpid() && info.si_value.sival_int == kSharedStateReload;
         reloads.request(fromWatcher ? "watch" : fromShared ? "shared_state" : "signal");
         continue;
       }
-      Log::info("stopping", "stopping: finishing requests in progress", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      Log::info("stopping", "stopping: finishing requests in progress",
+                {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
       notifier.stopping();
       server.stop();
       listener.close();
@@ -442,7 +445,8 @@ class KeywardApp : public Poco::Util::Application {
         keeper.flush();
       }
       if (!reloadEnded) {
-        Log::error("stopped", "keyward stopped with a reload still stuck in file I/O", {{"requests", server.stats().requests}});
+        Log::error("stopped", "keyward stopped with a reload still stuck in file I/O",
+                   {{"requests", server.stats().requests}});
         Log::flush(std::chrono::seconds(2));
         std::_Exit(kExitOk);  // nothing may be destroyed under the stuck reload
       }
@@ -488,12 +492,18 @@ class KeywardApp : public Poco::Util::Application {
     if (!outcome.ok) {
       logProblems(outcome.problems, "reload_failed");
       Log::error("reload", "reload failed; the previous keys stay in service",
-                 {{"ok", false}, {"trigger", trigger}, {"generation", outcome.generation},
-                  {"problems", outcome.problems.size()}, {"ms", outcome.millis}});
+                 {{"ok", false},
+                  {"trigger", trigger},
+                  {"generation", outcome.generation},
+                  {"problems", outcome.problems.size()},
+                  {"ms", outcome.millis}});
       return;
     }
     Log::info("reload", "keys reloaded",
-              {{"ok", true}, {"trigger", trigger}, {"generation", outcome.generation}, {"keys", outcome.keyCount},
+              {{"ok", true},
+               {"trigger", trigger},
+               {"generation", outcome.generation},
+               {"keys", outcome.keyCount},
                {"ms", outcome.millis}});
     logExpiringKeys(reloader);
     const Config& next = *outcome.config;

@@ -29,8 +29,9 @@ AtomicWriteResult writeFileAtomically(const std::string& path, std::string_view 
   // where key_dirs and the watcher skip hidden names, so the half-written temporary is
   // never read as a key nor taken for a change.
   const std::size_t slash = path.rfind('/');
-  std::string temp = slash == std::string::npos ? "." + path + ".tmp.XXXXXX"
-                                                : path.substr(0, slash + 1) + "." + path.substr(slash + 1) + ".tmp.XXXXXX";
+  std::string temp = slash == std::string::npos
+                         ? "." + path + ".tmp.XXXXXX"
+                         : path.substr(0, slash + 1) + "." + path.substr(slash + 1) + ".tmp.XXXXXX";
   std::vector<char> name(temp.begin(), temp.end());
   name.push_back('\0');
   // mkstemp creates the file with mode 0600: the content is never readable by others,
@@ -72,7 +73,8 @@ AtomicWriteResult writeFileAtomically(const std::string& path, std::string_view 
   } else {
     // link() fails if the target exists: no window in which an existing file is replaced.
     if (::link(temp.c_str(), path.c_str()) != 0) {
-      result.problem = errno == EEXIST ? "already exists (use --force to replace it)" : failure("cannot create " + path);
+      result.problem =
+          errno == EEXIST ? "already exists (use --force to replace it)" : failure("cannot create " + path);
       ::unlink(temp.c_str());
       return result;
     }

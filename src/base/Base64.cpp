@@ -25,9 +25,7 @@ std::array<signed char, 256> makeDecodeTable() {
 
 const std::array<signed char, 256> kDecode = makeDecodeTable();
 
-bool isWhitespace(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
+bool isWhitespace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 }  // namespace
 

@@ -25,8 +25,7 @@ class Sha256Context {
   Digest digest(std::string_view text) {
     Digest out;
     unsigned int len = 0;
-    if (EVP_DigestInit_ex(ctx_, md_, nullptr) != 1 ||
-        EVP_DigestUpdate(ctx_, text.data(), text.size()) != 1 ||
+    if (EVP_DigestInit_ex(ctx_, md_, nullptr) != 1 || EVP_DigestUpdate(ctx_, text.data(), text.size()) != 1 ||
         EVP_DigestFinal_ex(ctx_, out.bytes.data(), &len) != 1 || len != Digest::kSize) {
       throw std::runtime_error("OpenSSL: SHA-256 failed");
     }

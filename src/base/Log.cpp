@@ -27,20 +27,28 @@ constexpr std::size_t kMaxQueuedBytes = 4u << 20;
 
 const char* levelName(LogLevel level) {
   switch (level) {
-    case LogLevel::Debug: return "debug";
-    case LogLevel::Info: return "info";
-    case LogLevel::Warn: return "warn";
-    case LogLevel::Error: return "error";
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warn:
+      return "warn";
+    case LogLevel::Error:
+      return "error";
   }
   return "info";
 }
 
 const char* journalPriority(LogLevel level) {
   switch (level) {
-    case LogLevel::Debug: return "<7>";
-    case LogLevel::Info: return "<6>";
-    case LogLevel::Warn: return "<4>";
-    case LogLevel::Error: return "<3>";
+    case LogLevel::Debug:
+      return "<7>";
+    case LogLevel::Info:
+      return "<6>";
+    case LogLevel::Warn:
+      return "<4>";
+    case LogLevel::Error:
+      return "<3>";
   }
   return "<6>";
 }

@@ -119,8 +119,8 @@ std::string ownerProblem(const std::string& path, const struct stat& st) {
     // Real, existing directories: safe to name (never a pasted key).
     const std::string where = "a directory on its path (" + dir + ")";
     if ((ds.st_mode & 022) != 0 && (ds.st_mode & S_ISVTX) == 0) {
-      return "is in " + where + " that group or others may write without the sticky bit (mode " +
-             modeText(ds.st_mode) + "), so another user could replace it; chmod go-w the directory";
+      return "is in " + where + " that group or others may write without the sticky bit (mode " + modeText(ds.st_mode) +
+             "), so another user could replace it; chmod go-w the directory";
     }
     if (ds.st_uid != 0) {
       return "is in " + where + " owned by uid " + std::to_string(ds.st_uid) +

@@ -1,15 +1,14 @@
 #include "keyward/Client.h"
 
-#include <openssl/crypto.h>
-
 #include <Poco/Net/HTTPRequest.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "keyward/keys/KeyText.h"
 #include "keyward/base/SecretFile.h"
+#include "keyward/keys/KeyText.h"
 
 namespace keyward {
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -16,8 +16,8 @@
 #include "keyward/base/AddressRange.h"
 #include "keyward/base/Digest.h"
 #include "keyward/base/Names.h"
-#include "keyward/config/RedisEndpoint.h"
 #include "keyward/base/SecretFile.h"
+#include "keyward/config/RedisEndpoint.h"
 
 namespace keyward {
 namespace {
@@ -84,8 +84,7 @@ class ConfigReader {
   static int lineOf(const YAML::Node& node) { return node.Mark().line + 1; }
 
   // Reports fields of `map` that are not in `known`.
-  void rejectUnknown(const YAML::Node& map, const std::string& where,
-                     std::initializer_list<const char*> known) {
+  void rejectUnknown(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> known) {
     for (const auto& item : map) {
       if (!item.first.IsScalar()) {
         fail(item.first, where, "field names must be plain strings");
@@ -112,8 +111,8 @@ class ConfigReader {
     return node.Scalar();
   }
 
-  std::optional<std::uint64_t> count(const YAML::Node& node, const std::string& where,
-                                     std::uint64_t min, std::uint64_t max) {
+  std::optional<std::uint64_t> count(const YAML::Node& node, const std::string& where, std::uint64_t min,
+                                     std::uint64_t max) {
     if (!node.IsScalar()) {
       fail(node, where, "must be a whole number");
       return std::nullopt;
@@ -269,25 +268,22 @@ void ifPresent(const YAML::Node& map, const char* field, F&& read, T& target) {
 void readLimits(ConfigReader& r, const YAML::Node& node, HttpLimits& limits) {
   const std::string where = "limits";
   if (!r.expectMap(node, where)) return;
-  r.rejectUnknown(node, where,
-                  {"max_header_bytes", "max_header_count", "max_uri_bytes", "max_body_bytes",
-                   "max_requests_per_connection", "header_timeout", "idle_timeout", "write_timeout",
-                   "max_connections", "max_connections_per_client"});
+  r.rejectUnknown(
+      node, where,
+      {"max_header_bytes", "max_header_count", "max_uri_bytes", "max_body_bytes", "max_requests_per_connection",
+       "header_timeout", "idle_timeout", "write_timeout", "max_connections", "max_connections_per_client"});
   auto count = [&](const char* field, std::uint64_t min, std::uint64_t max) {
-    return [&r, field, min, max, where](const YAML::Node& n) {
-      return r.count(n, where + "." + field, min, max);
-    };
+    return [&r, field, min, max, where](const YAML::Node& n) { return r.count(n, where + "." + field, min, max); };
   };
   auto duration = [&](const char* field, Millis max) {
     return [&r, field, where, max](const YAML::Node& n) { return r.duration(n, where + "." + field, max); };
   };
   ifPresent(node, "max_header_bytes", count("max_header_bytes", 256, 1u << 20), limits.maxHeaderBytes);
-  ifPresent(node, "max_header_count", count("max_header_count", 4, kMaxHeaderCountLimit),
-            limits.maxHeaderCount);
+  ifPresent(node, "max_header_count", count("max_header_count", 4, kMaxHeaderCountLimit), limits.maxHeaderCount);
   ifPresent(node, "max_uri_bytes", count("max_uri_bytes", 16, 1u << 20), limits.maxUriBytes);
   ifPresent(node, "max_body_bytes", count("max_body_bytes", 0, 1u << 20), limits.maxBodyBytes);
-  ifPresent(node, "max_requests_per_connection",
-            count("max_requests_per_connection", 1, UINT64_MAX), limits.maxRequestsPerConnection);
+  ifPresent(node, "max_requests_per_connection", count("max_requests_per_connection", 1, UINT64_MAX),
+            limits.maxRequestsPerConnection);
   ifPresent(node, "max_connections", count("max_connections", 1, 1u << 20), limits.maxConnections);
   ifPresent(node, "max_connections_per_client", count("max_connections_per_client", 1, 1u << 20),
             limits.maxConnectionsPerClient);
@@ -319,13 +315,17 @@ void readPolicy(ConfigReader& r, const YAML::Node& entry, const std::string& whe
   }
   if (const YAML::Node n = entry["type"]) {
     auto t = n.IsScalar() ? keyTypeFromString(n.Scalar()) : std::nullopt;
-    if (t) policy.type = *t;
-    else r.fail(n, where + ".type", "must be 'service' or 'user'");
+    if (t)
+      policy.type = *t;
+    else
+      r.fail(n, where + ".type", "must be 'service' or 'user'");
   }
   if (const YAML::Node n = entry["status"]) {
     auto st = n.IsScalar() ? keyStatusFromString(n.Scalar()) : std::nullopt;
-    if (st) policy.status = *st;
-    else r.fail(n, where + ".status", "must be 'active', 'suspended' or 'revoked'");
+    if (st)
+      policy.status = *st;
+    else
+      r.fail(n, where + ".status", "must be 'active', 'suspended' or 'revoked'");
   }
   if (policy.notBeforeMs != kNoStart && policy.expiresMs != kNoEnd && policy.expiresMs <= policy.notBeforeMs) {
     r.fail(entry, where, "'expires' must be later than 'not_before'");
@@ -337,9 +337,7 @@ void readPolicy(ConfigReader& r, const YAML::Node& entry, const std::string& whe
 
 #define KEYWARD_SOURCE_POLICY_FIELDS "description", "type", "scopes", "not_before", "expires", "status", "rate_limit"
 
-std::string indexed(const char* list, std::size_t i) {
-  return std::string(list) + "[" + std::to_string(i) + "]";
-}
+std::string indexed(const char* list, std::size_t i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
 
 void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
   if (!list.IsSequence()) {
@@ -350,8 +348,9 @@ void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
     const YAML::Node entry = list[i];
     const std::string where = indexed("keys", i);
     if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"id", "peer", "env", "file", "sha256", "check_permissions", "name", "created",
-                                   "revoked_reason", KEYWARD_SOURCE_POLICY_FIELDS});
+    r.rejectUnknown(entry, where,
+                    {"id", "peer", "env", "file", "sha256", "check_permissions", "name", "created", "revoked_reason",
+                     KEYWARD_SOURCE_POLICY_FIELDS});
     KeyDecl decl;
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
@@ -360,10 +359,11 @@ void readKeys(ConfigReader& r, const YAML::Node& list, Config& config) {
     } else if (auto id = r.name(entry["id"], where + ".id")) {
       decl.id = *id;
     }
-    ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
-    ifPresent(entry, "check_permissions",
-              [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
-              decl.checkPermissions);
+    ifPresent(
+        entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
+    ifPresent(
+        entry, "check_permissions", [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
+        decl.checkPermissions);
     int sources = 0;
     for (auto [field, origin] : {std::pair{"env", KeyOrigin::Env}, std::pair{"file", KeyOrigin::File},
                                  std::pair{"sha256", KeyOrigin::Sha256}}) {
@@ -411,11 +411,13 @@ void readSourceList(ConfigReader& r, const YAML::Node& list, const char* field,
     decl.line = ConfigReader::lineOf(entry);
     decl.peer = kDefaultPeer;
     if (!entry["path"]) r.fail(entry, where, "missing field 'path'");
-    ifPresent(entry, "path", [&](const YAML::Node& n) { return r.path(n, where + ".path"); }, decl.path);
-    ifPresent(entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
-    ifPresent(entry, "check_permissions",
-              [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
-              decl.checkPermissions);
+    ifPresent(
+        entry, "path", [&](const YAML::Node& n) { return r.path(n, where + ".path"); }, decl.path);
+    ifPresent(
+        entry, "peer", [&](const YAML::Node& n) { return r.name(n, where + ".peer"); }, decl.peer);
+    ifPresent(
+        entry, "check_permissions", [&](const YAML::Node& n) { return r.boolean(n, where + ".check_permissions"); },
+        decl.checkPermissions);
     readMore(entry, where, decl);
     out.push_back(std::move(decl));
   }
@@ -484,11 +486,14 @@ void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
       continue;
     }
     if (auto path = r.string(entry["path"], where + ".path")) {
-      if (isValidRoutePath(*path)) rule.path = routePatternOf(*path);
-      else r.fail(entry["path"], where + ".path", "must start with '/' and hold no spaces, '?', '#' or ';'");
+      if (isValidRoutePath(*path))
+        rule.path = routePatternOf(*path);
+      else
+        r.fail(entry["path"], where + ".path", "must start with '/' and hold no spaces, '?', '#' or ';'");
     }
     if (auto scope = r.name(entry["scope"], where + ".scope")) rule.scope = *scope;
-    for (auto [field, target] : {std::pair{"methods", &rule.methods}, std::pair{"except_methods", &rule.exceptMethods}}) {
+    for (auto [field, target] :
+         {std::pair{"methods", &rule.methods}, std::pair{"except_methods", &rule.exceptMethods}}) {
       if (const YAML::Node methods = entry[field]) {
         if (auto list = r.names(methods, where + "." + field)) {
           for (std::string& m : *list) target->push_back(methodKeyOf(m));
@@ -506,21 +511,26 @@ void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
 // sync_interval, usage_interval, timeout }`.
 void readSharedState(ConfigReader& r, const YAML::Node& n, SharedStateConfig& shared) {
   if (!r.expectMap(n, "shared_state")) return;
-  r.rejectUnknown(n, "shared_state", {"redis", "password_file", "check_permissions", "key_prefix", "replica_name",
-                                      "sync_interval", "usage_interval", "timeout"});
+  r.rejectUnknown(n, "shared_state",
+                  {"redis", "password_file", "check_permissions", "key_prefix", "replica_name", "sync_interval",
+                   "usage_interval", "timeout"});
   if (const YAML::Node url = n["redis"]) {
     if (auto text = r.string(url, "shared_state.redis")) {
       std::string problem;
-      if (parseRedisUrl(*text, problem)) shared.redis = *text;
-      else r.fail(url, "shared_state.redis", problem);
+      if (parseRedisUrl(*text, problem))
+        shared.redis = *text;
+      else
+        r.fail(url, "shared_state.redis", problem);
     }
   } else {
     r.fail(n, "shared_state", "needs 'redis', such as redis://127.0.0.1:6379/0 or unix:/run/redis/redis.sock");
   }
-  ifPresent(n, "password_file", [&](const YAML::Node& v) { return r.path(v, "shared_state.password_file"); },
-            shared.passwordFile);
-  ifPresent(n, "check_permissions", [&](const YAML::Node& v) { return r.boolean(v, "shared_state.check_permissions"); },
-            shared.checkPermissions);
+  ifPresent(
+      n, "password_file", [&](const YAML::Node& v) { return r.path(v, "shared_state.password_file"); },
+      shared.passwordFile);
+  ifPresent(
+      n, "check_permissions", [&](const YAML::Node& v) { return r.boolean(v, "shared_state.check_permissions"); },
+      shared.checkPermissions);
   if (const YAML::Node prefix = n["key_prefix"]) {
     auto text = r.string(prefix, "shared_state.key_prefix");
     const bool printable = text && std::all_of(text->begin(), text->end(), [](char c) { return c > ' ' && c < 127; });
@@ -530,15 +540,18 @@ void readSharedState(ConfigReader& r, const YAML::Node& n, SharedStateConfig& sh
       shared.keyPrefix = *text;
     }
   }
-  ifPresent(n, "replica_name", [&](const YAML::Node& v) { return r.name(v, "shared_state.replica_name"); },
-            shared.replicaName);
+  ifPresent(
+      n, "replica_name", [&](const YAML::Node& v) { return r.name(v, "shared_state.replica_name"); },
+      shared.replicaName);
   // Lower bounds too: a 0ms loop would spin, and Redis would see every replica at full speed.
   auto bounded = [&](const char* field, Millis min, Millis max, Millis& target) {
     const std::string where = std::string("shared_state.") + field;
     if (const YAML::Node v = n[field]) {
       auto value = r.duration(v, where, max);
-      if (value && *value < min) r.fail(v, where, "must be at least " + std::to_string(min.count()) + "ms");
-      else if (value) target = *value;
+      if (value && *value < min)
+        r.fail(v, where, "must be at least " + std::to_string(min.count()) + "ms");
+      else if (value)
+        target = *value;
     }
   };
   bounded("sync_interval", Millis(10), seconds(10), shared.syncInterval);
@@ -548,11 +561,12 @@ void readSharedState(ConfigReader& r, const YAML::Node& n, SharedStateConfig& sh
 
 void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   if (!r.expectMap(root, "")) return;
-  r.rejectUnknown(root, "", {"listen", "workers", "shutdown_timeout", "limits", "keys", "key_dirs", "env_files",
-                             "routes", "expiry_warning", "state_dir", "state_interval", "recent_calls",
-                             "trusted_proxies", "cache_max_age", "watch", "watch_debounce", "watch_interval",
-                             "throttle", "listen_unix", "tls", "original_request", "metrics_scope",
-                             "status_scope", "peers", "shared_state"});
+  r.rejectUnknown(root, "",
+                  {"listen",           "workers",        "shutdown_timeout", "limits",         "keys",
+                   "key_dirs",         "env_files",      "routes",           "expiry_warning", "state_dir",
+                   "state_interval",   "recent_calls",   "trusted_proxies",  "cache_max_age",  "watch",
+                   "watch_debounce",   "watch_interval", "throttle",         "listen_unix",    "tls",
+                   "original_request", "metrics_scope",  "status_scope",     "peers",          "shared_state"});
   if (const YAML::Node n = root["shared_state"]) readSharedState(r, n, config.sharedState);
   if (const YAML::Node n = root["peers"]; n && r.expectMap(n, "peers")) {
     for (const auto& item : n) {
@@ -572,41 +586,55 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
   r.rejectDuplicateKeys(root);
   if (const YAML::Node n = root["original_request"]) {
     const std::string value = n.IsScalar() ? n.Scalar() : "";
-    if (value == "auto") config.originalRequest = OriginalRequestFrom::Auto;
-    else if (value == "x-original") config.originalRequest = OriginalRequestFrom::XOriginal;
-    else if (value == "x-forwarded") config.originalRequest = OriginalRequestFrom::XForwarded;
-    else if (value == "envoy-path") config.originalRequest = OriginalRequestFrom::EnvoyPath;
-    else r.fail(n, "original_request", "must be auto, x-original, x-forwarded or envoy-path");
+    if (value == "auto")
+      config.originalRequest = OriginalRequestFrom::Auto;
+    else if (value == "x-original")
+      config.originalRequest = OriginalRequestFrom::XOriginal;
+    else if (value == "x-forwarded")
+      config.originalRequest = OriginalRequestFrom::XForwarded;
+    else if (value == "envoy-path")
+      config.originalRequest = OriginalRequestFrom::EnvoyPath;
+    else
+      r.fail(n, "original_request", "must be auto, x-original, x-forwarded or envoy-path");
   }
-  ifPresent(root, "metrics_scope", [&](const YAML::Node& n) { return r.name(n, "metrics_scope"); },
-            config.metricsScope);
-  ifPresent(root, "status_scope", [&](const YAML::Node& n) { return r.name(n, "status_scope"); },
-            config.statusScope);
+  ifPresent(
+      root, "metrics_scope", [&](const YAML::Node& n) { return r.name(n, "metrics_scope"); }, config.metricsScope);
+  ifPresent(
+      root, "status_scope", [&](const YAML::Node& n) { return r.name(n, "status_scope"); }, config.statusScope);
   if (const YAML::Node n = root["tls"]; n && r.expectMap(n, "tls")) {
     r.rejectUnknown(n, "tls", {"listen", "cert_file", "key_file", "check_permissions"});
-    ifPresent(n, "listen", [&](const YAML::Node& v) { return r.string(v, "tls.listen"); }, config.tls.listen);
+    ifPresent(
+        n, "listen", [&](const YAML::Node& v) { return r.string(v, "tls.listen"); }, config.tls.listen);
     if (!config.tls.listen.empty() && !isValidListenAddress(config.tls.listen)) {
       r.fail(n["listen"], "tls.listen", "must be host:port with a port from 0 to 65535, such as 127.0.0.1:8443");
     }
-    ifPresent(n, "cert_file", [&](const YAML::Node& v) { return r.path(v, "tls.cert_file"); }, config.tls.certFile);
-    ifPresent(n, "key_file", [&](const YAML::Node& v) { return r.path(v, "tls.key_file"); }, config.tls.keyFile);
-    ifPresent(n, "check_permissions", [&](const YAML::Node& v) { return r.boolean(v, "tls.check_permissions"); },
-              config.tls.checkPermissions);
+    ifPresent(
+        n, "cert_file", [&](const YAML::Node& v) { return r.path(v, "tls.cert_file"); }, config.tls.certFile);
+    ifPresent(
+        n, "key_file", [&](const YAML::Node& v) { return r.path(v, "tls.key_file"); }, config.tls.keyFile);
+    ifPresent(
+        n, "check_permissions", [&](const YAML::Node& v) { return r.boolean(v, "tls.check_permissions"); },
+        config.tls.checkPermissions);
     if (config.tls.listen.empty() || config.tls.certFile.empty() || config.tls.keyFile.empty()) {
       r.fail(n, "tls", "needs 'listen', 'cert_file' and 'key_file'");
     }
   }
   if (const YAML::Node n = root["throttle"]; n && r.expectMap(n, "throttle")) {
     r.rejectUnknown(n, "throttle", {"max_failures", "window", "clients"});
-    ifPresent(n, "max_failures", [&](const YAML::Node& v) { return r.count(v, "throttle.max_failures", 0, 1u << 30); },
-              config.throttleFailures);
-    ifPresent(n, "window", [&](const YAML::Node& v) { return r.duration(v, "throttle.window", kDay); }, config.throttleWindow);
-    ifPresent(n, "clients", [&](const YAML::Node& v) { return r.count(v, "throttle.clients", 64, 1u << 24); },
-              config.throttleClients);
+    ifPresent(
+        n, "max_failures", [&](const YAML::Node& v) { return r.count(v, "throttle.max_failures", 0, 1u << 30); },
+        config.throttleFailures);
+    ifPresent(
+        n, "window", [&](const YAML::Node& v) { return r.duration(v, "throttle.window", kDay); },
+        config.throttleWindow);
+    ifPresent(
+        n, "clients", [&](const YAML::Node& v) { return r.count(v, "throttle.clients", 64, 1u << 24); },
+        config.throttleClients);
   }
   if (const YAML::Node n = root["listen_unix"]; n && r.expectMap(n, "listen_unix")) {
     r.rejectUnknown(n, "listen_unix", {"path", "mode"});
-    ifPresent(n, "path", [&](const YAML::Node& v) { return r.string(v, "listen_unix.path"); }, config.listenUnix);
+    ifPresent(
+        n, "path", [&](const YAML::Node& v) { return r.string(v, "listen_unix.path"); }, config.listenUnix);
     if (const YAML::Node m = n["mode"]) {
       unsigned mode = 0;
       const std::string text = m.IsScalar() ? m.Scalar() : "";
@@ -621,11 +649,14 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
       r.fail(n, "listen_unix", "needs an absolute 'path'");
     }
   }
-  ifPresent(root, "watch", [&](const YAML::Node& n) { return r.boolean(n, "watch"); }, config.watch);
-  ifPresent(root, "watch_debounce", [&](const YAML::Node& n) { return r.duration(n, "watch_debounce", minutes(1)); },
-            config.watchDebounce);
-  ifPresent(root, "watch_interval", [&](const YAML::Node& n) { return r.duration(n, "watch_interval", kDay); },
-            config.watchInterval);
+  ifPresent(
+      root, "watch", [&](const YAML::Node& n) { return r.boolean(n, "watch"); }, config.watch);
+  ifPresent(
+      root, "watch_debounce", [&](const YAML::Node& n) { return r.duration(n, "watch_debounce", minutes(1)); },
+      config.watchDebounce);
+  ifPresent(
+      root, "watch_interval", [&](const YAML::Node& n) { return r.duration(n, "watch_interval", kDay); },
+      config.watchInterval);
   if (const YAML::Node n = root["trusted_proxies"]) {
     config.trustedProxies.clear();
     if (!n.IsSequence()) r.fail(n, "trusted_proxies", "must be a list of addresses or CIDR ranges");
@@ -646,23 +677,31 @@ void readTopLevel(ConfigReader& r, const YAML::Node& root, Config& config) {
       config.cacheMaxAge = *value;
     }
   }
-  ifPresent(root, "expiry_warning", [&](const YAML::Node& n) { return r.duration(n, "expiry_warning", 365 * kDay); },
-            config.expiryWarning);
-  ifPresent(root, "state_dir", [&](const YAML::Node& n) { return r.path(n, "state_dir"); }, config.stateDir);
-  ifPresent(root, "state_interval", [&](const YAML::Node& n) { return r.duration(n, "state_interval", hours(1)); },
-            config.stateInterval);
-  ifPresent(root, "recent_calls", [&](const YAML::Node& n) { return r.count(n, "recent_calls", 0, 1000); },
-            config.recentCalls);
+  ifPresent(
+      root, "expiry_warning", [&](const YAML::Node& n) { return r.duration(n, "expiry_warning", 365 * kDay); },
+      config.expiryWarning);
+  ifPresent(
+      root, "state_dir", [&](const YAML::Node& n) { return r.path(n, "state_dir"); }, config.stateDir);
+  ifPresent(
+      root, "state_interval", [&](const YAML::Node& n) { return r.duration(n, "state_interval", hours(1)); },
+      config.stateInterval);
+  ifPresent(
+      root, "recent_calls", [&](const YAML::Node& n) { return r.count(n, "recent_calls", 0, 1000); },
+      config.recentCalls);
   if (const YAML::Node n = root["routes"]) readRoutes(r, n, config);
   if (const YAML::Node n = root["listen"]) {
     if (auto listen = r.string(n, "listen")) {
-      if (isValidListenAddress(*listen)) config.listen = *listen;
-      else r.fail(n, "listen", "must be host:port with a port from 0 to 65535, such as 127.0.0.1:8420 or [::1]:8420");
+      if (isValidListenAddress(*listen))
+        config.listen = *listen;
+      else
+        r.fail(n, "listen", "must be host:port with a port from 0 to 65535, such as 127.0.0.1:8420 or [::1]:8420");
     }
   }
-  ifPresent(root, "workers", [&](const YAML::Node& n) { return r.count(n, "workers", 0, 256); }, config.workers);
-  ifPresent(root, "shutdown_timeout", [&](const YAML::Node& n) { return r.duration(n, "shutdown_timeout", minutes(10)); },
-            config.shutdownTimeout);
+  ifPresent(
+      root, "workers", [&](const YAML::Node& n) { return r.count(n, "workers", 0, 256); }, config.workers);
+  ifPresent(
+      root, "shutdown_timeout", [&](const YAML::Node& n) { return r.duration(n, "shutdown_timeout", minutes(10)); },
+      config.shutdownTimeout);
   if (const YAML::Node n = root["limits"]) readLimits(r, n, config.limits);
   if (const YAML::Node n = root["keys"]) readKeys(r, n, config);
   if (const YAML::Node n = root["key_dirs"]) readKeyDirs(r, n, config);
@@ -677,12 +716,18 @@ std::optional<Millis> parseDuration(std::string_view text) {
   if (ec != std::errc() || end == text.data()) return std::nullopt;
   std::string_view unit(end, text.data() + text.size() - end);
   std::uint64_t factor;
-  if (unit.empty() || unit == "s") factor = 1000;
-  else if (unit == "ms") factor = 1;
-  else if (unit == "m") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    factor = 1000;
+  else if (unit == "ms")
+    factor = 1;
+  else if (unit == "m")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return std::nullopt;
   if (value > UINT64_MAX / factor / 2) return std::nullopt;
   return Millis(static_cast<Millis::rep>(value * factor));
 }
@@ -701,8 +746,8 @@ ConfigResult parseConfigText(std::string_view yaml, const std::string& path) {
     readTopLevel(reader, root, config);
   } catch (const YAML::Exception& e) {
     // e.what() repeats the mark; e.msg is the bare message.
-    result.errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                            std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    result.errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                            ": invalid YAML: " + e.msg);
     return result;
   }
   result.errors = std::move(reader.errors());
@@ -715,8 +760,9 @@ ConfigResult loadConfigFile(const std::string& path) {
   PlainFileRead read = readPlainFile(path, kMaxConfigBytes);
   if (!read.ok) {
     const bool missing = ::access(path.c_str(), F_OK) != 0 && errno == ENOENT;
-    return {std::nullopt, {path + ": cannot read the config file: " + read.problem +
-                           (missing ? " (give another with --config or $KEYWARD_CONFIG)" : "")}};
+    return {std::nullopt,
+            {path + ": cannot read the config file: " + read.problem +
+             (missing ? " (give another with --config or $KEYWARD_CONFIG)" : "")}};
   }
   return parseConfigText(read.content, path);
 }
@@ -732,9 +778,9 @@ Config builtInConfig() {
   return config;
 }
 
-std::optional<std::string> chooseConfigPath(
-    const std::string& cliPath, const std::function<std::optional<std::string>(const char*)>& getEnv,
-    const std::function<bool(const std::string&)>& fileExists) {
+std::optional<std::string> chooseConfigPath(const std::string& cliPath,
+                                            const std::function<std::optional<std::string>(const char*)>& getEnv,
+                                            const std::function<bool(const std::string&)>& fileExists) {
   if (!cliPath.empty()) return cliPath;
   if (auto fromEnv = getEnv("KEYWARD_CONFIG"); fromEnv && !fromEnv->empty()) return fromEnv;
   if (fileExists(kDefaultConfigPath)) return std::string(kDefaultConfigPath);

@@ -14,9 +14,12 @@ void KeyPolicy::writeScopeList(std::string& out) const {
 
 std::string_view toString(KeyStatus status) {
   switch (status) {
-    case KeyStatus::Active: return "active";
-    case KeyStatus::Suspended: return "suspended";
-    case KeyStatus::Revoked: return "revoked";
+    case KeyStatus::Active:
+      return "active";
+    case KeyStatus::Suspended:
+      return "suspended";
+    case KeyStatus::Revoked:
+      return "revoked";
   }
   return "active";
 }
@@ -73,8 +76,7 @@ std::optional<std::int64_t> parseRfc3339(std::string_view text) {
       !expect(text, pos, ":") || !readNumber(text, pos, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
   int millis = 0;

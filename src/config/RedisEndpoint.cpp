@@ -8,16 +8,14 @@ namespace {
 std::optional<int> number(std::string_view text, int max) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 ||
-      value > max) {
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 || value > max) {
     return std::nullopt;
   }
   return value;
 }
 
 bool isHostChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
 
 }  // namespace

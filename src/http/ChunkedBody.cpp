@@ -41,8 +41,7 @@ void ChunkedBodySkipper::readSizeByte(char c) {
     const std::size_t room = maxBodyBytes_ - total_;
     if (chunkLeft_ > (room >> 4)) return fail(413, "request body too large");
     chunkLeft_ <<= 4;
-    if (static_cast<std::size_t>(digit) > room - chunkLeft_)
-      return fail(413, "request body too large");
+    if (static_cast<std::size_t>(digit) > room - chunkLeft_) return fail(413, "request body too large");
     chunkLeft_ += static_cast<std::size_t>(digit);
     step_ = Step::Size;
   } else if (step_ == Step::SizeFirst) {

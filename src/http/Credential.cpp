@@ -26,8 +26,7 @@ Credential extractCredential(const HttpRequest& request) {
       ++authorizationCount;
       std::string_view value = field.value;
       // credentials = auth-scheme [ 1*SP token68 ]; only the Bearer scheme carries a key.
-      if (value.size() >= 6 && equalsLower(value.substr(0, 6), "bearer") &&
-          (value.size() == 6 || value[6] == ' ')) {
+      if (value.size() >= 6 && equalsLower(value.substr(0, 6), "bearer") && (value.size() == 6 || value[6] == ' ')) {
         std::string_view token = value.substr(6);
         while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
         if (token.empty()) bearerMalformed = true;

@@ -229,8 +229,7 @@ struct TransferCodings {
 
 }  // namespace
 
-ParseResult HttpParser::parse(const char* data, std::size_t size, std::size_t& scanned,
-                              HttpRequest& out) const {
+ParseResult HttpParser::parse(const char* data, std::size_t size, std::size_t& scanned, HttpRequest& out) const {
   // RFC 9112 2.2: ignore empty lines before the request line.
   std::size_t start = 0;
   while (start + 1 < size && data[start] == '\r' && data[start + 1] == '\n') start += 2;
@@ -290,8 +289,8 @@ ParseResult HttpParser::parseHead(std::string_view head, HttpRequest& out) const
     out.minorVersion = 1;
   } else if (version == "HTTP/1.0") {
     out.minorVersion = 0;
-  } else if (version.size() == 8 && version.substr(0, 5) == "HTTP/" && version[5] >= '0' &&
-             version[5] <= '9' && version[6] == '.' && version[7] >= '0' && version[7] <= '9') {
+  } else if (version.size() == 8 && version.substr(0, 5) == "HTTP/" && version[5] >= '0' && version[5] <= '9' &&
+             version[6] == '.' && version[7] >= '0' && version[7] <= '9') {
     return invalid(505, "HTTP version not supported");
   } else {
     return invalid(400, "malformed HTTP version");

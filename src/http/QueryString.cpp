@@ -39,8 +39,10 @@ QueryParam queryParam(std::string_view query, std::string_view name) {
     QueryParam param;
     param.present = true;
     auto value = percentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    if (value) param.value = std::move(*value);
-    else param.valid = false;
+    if (value)
+      param.value = std::move(*value);
+    else
+      param.valid = false;
     return param;
   }
   return {};

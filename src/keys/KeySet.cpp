@@ -103,8 +103,8 @@ KeySetBuilder::Result KeySetBuilder::build(const std::function<std::string(std::
       }
       const std::uint32_t other = slot.index - 1;
       if (slot.tag == idTag && entries[other].id == entry.id) {
-        result.problems.push_back({"key set", entry.id, "one id is given to two keys",
-                                   describeSource(other) + " and " + describeSource(n)});
+        result.problems.push_back(
+            {"key set", entry.id, "one id is given to two keys", describeSource(other) + " and " + describeSource(n)});
         break;
       }
     }
@@ -119,8 +119,8 @@ KeySetBuilder::Result KeySetBuilder::build(const std::function<std::string(std::
       const std::uint32_t other = slot.index - 1;
       if (slot.tag == tag && entries[other].digest == entry.digest) {
         result.problems.push_back({"key set", entry.id, "the same key is configured under two ids",
-                                   "'" + entries[other].id + "' from " + describeSource(other) + " and '" +
-                                       entry.id + "' from " + describeSource(n)});
+                                   "'" + entries[other].id + "' from " + describeSource(other) + " and '" + entry.id +
+                                       "' from " + describeSource(n)});
         break;
       }
     }

@@ -9,9 +9,9 @@
 #include <map>
 #include <mutex>
 
-#include "keyward/keys/KeyText.h"
 #include "keyward/base/Names.h"
 #include "keyward/base/SecretFile.h"
+#include "keyward/keys/KeyText.h"
 
 namespace keyward {
 namespace {
@@ -124,8 +124,7 @@ EnvLookup processEnvironment() {
   return [](const std::string& name) { return vault->lookup(name); };
 }
 
-void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env,
-                 SourceLoad& out) {
+void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env, SourceLoad& out) {
   const auto policy = std::make_shared<const KeyPolicy>(decl.policy);
   switch (decl.origin) {
     case KeyOrigin::Env: {
@@ -135,7 +134,8 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
         out.problems.push_back({source, decl.id, "is not set"});
         return;
       }
-      acceptKeyText(*value, decl.id, decl.peer, policy, out.addOrigin(source), 0, [&] { return source; }, out);
+      acceptKeyText(
+          *value, decl.id, decl.peer, policy, out.addOrigin(source), 0, [&] { return source; }, out);
       std::fill(value->begin(), value->end(), '\0');
       return;
     }
@@ -146,16 +146,19 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
         out.problems.push_back({source, decl.id, read.problem});
         return;
       }
-      acceptKeyText(withoutTrailingNewline(read.content.view()), decl.id, decl.peer, policy, out.addOrigin(source), 0,
-                    [&] { return source; }, out);
+      acceptKeyText(
+          withoutTrailingNewline(read.content.view()), decl.id, decl.peer, policy, out.addOrigin(source), 0,
+          [&] { return source; }, out);
       return;
     }
     case KeyOrigin::Sha256: {
       const std::string source = configPath.empty() ? std::string("built-in config") : configPath;
       if (auto digest = digestFromHex(decl.ref)) {
-        out.addKey({decl.id, decl.peer, *digest, policy}, {out.addOrigin(source), static_cast<std::uint32_t>(decl.line)});
+        out.addKey({decl.id, decl.peer, *digest, policy},
+                   {out.addOrigin(source), static_cast<std::uint32_t>(decl.line)});
       } else {
-        out.problems.push_back({source + " line " + std::to_string(decl.line), decl.id, "sha256 must be 64 hex digits"});
+        out.problems.push_back(
+            {source + " line " + std::to_string(decl.line), decl.id, "sha256 must be 64 hex digits"});
       }
       return;
     }
@@ -169,9 +172,10 @@ void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& conf
   DIR* dir = ::opendir(decl.path.c_str());
   if (!dir) {
     int err = errno;
-    out.problems.push_back({source, "", err == ENOENT    ? "does not exist"
-                                        : err == ENOTDIR ? "is not a directory"
-                                                         : std::string("cannot be listed (") + std::strerror(err) + ")"});
+    out.problems.push_back({source, "",
+                            err == ENOENT    ? "does not exist"
+                            : err == ENOTDIR ? "is not a directory"
+                                             : std::string("cannot be listed (") + std::strerror(err) + ")"});
     return;
   }
   std::vector<std::string> names;
@@ -187,8 +191,9 @@ void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& conf
   }
   for (const std::string& name : names) {
     if (!isValidName(name)) {
-      out.problems.push_back({source, "", "has a file whose name is not a valid key id "
-                                          "(letters, digits and . _ : @ + - only)"});
+      out.problems.push_back({source, "",
+                              "has a file whose name is not a valid key id "
+                              "(letters, digits and . _ : @ + - only)"});
       continue;
     }
     const std::string path = decl.path + "/" + name;
@@ -200,8 +205,9 @@ void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& conf
     // Names in the directory are valid key ids (checked above), so only the directory's
     // own path decides whether the file's path may be shown.
     const std::string origin = dirShown ? "file " + path : source + " file " + name;
-    acceptKeyText(withoutTrailingNewline(read.content.view()), name, decl.peer, policy, out.addOrigin(origin), 0,
-                  [&] { return source; }, out);
+    acceptKeyText(
+        withoutTrailingNewline(read.content.view()), name, decl.peer, policy, out.addOrigin(origin), 0,
+        [&] { return source; }, out);
   }
 }
 
@@ -247,10 +253,12 @@ void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out, const std::string& co
       found[static_cast<std::size_t>(it - decl.names.begin())] = true;
     }
     if (!isValidName(name)) {
-      out.problems.push_back({where(), "", "has a name that is not a valid key id (it must start with a letter or digit)"});
+      out.problems.push_back(
+          {where(), "", "has a name that is not a valid key id (it must start with a letter or digit)"});
       continue;
     }
-    acceptKeyText(unquote(line.substr(eq + 1)), name, decl.peer, policy, origin, static_cast<std::uint32_t>(lineNo), where, out);
+    acceptKeyText(unquote(line.substr(eq + 1)), name, decl.peer, policy, origin, static_cast<std::uint32_t>(lineNo),
+                  where, out);
   }
   for (std::size_t i = 0; i < decl.names.size(); ++i) {
     if (!found[i]) out.problems.push_back({source, decl.names[i], "does not define a variable listed in names"});

@@ -36,7 +36,8 @@ std::string_view keyTextProblem(std::string_view text) {
     case PrefixedShape::BadChecksum:
       return "has the prefixed key shape (NAME_ + 49 base62 characters) but a wrong checksum (mistyped or cut "
              "short? if it is a base64 key, make a new one with keygen)";
-    case PrefixedShape::NotPrefixed: break;
+    case PrefixedShape::NotPrefixed:
+      break;
   }
   if (text.size() < kMinKeyTextLength) return "is too short (fewer than 32 bytes once decoded)";
   // On the stack: no heap copy of the key's bytes is ever made (or left behind).

@@ -16,8 +16,7 @@ std::string budgetRedisKey(std::string_view prefix, RateLimiter::Kind kind, std:
   std::string out(prefix);
   out += kind == RateLimiter::Kind::Key ? "rate:k:" : "rate:p:";
   out += name;
-  out += ':' + std::to_string(limit.requests) + '/' + std::to_string(limit.perMs) + '/' +
-         std::to_string(limit.burst);
+  out += ':' + std::to_string(limit.requests) + '/' + std::to_string(limit.perMs) + '/' + std::to_string(limit.burst);
   return out;
 }
 
@@ -26,8 +25,7 @@ std::int64_t budgetCounterTtlMs(const RateLimit& limit) {
 }
 
 std::string encodeUsage(const UsageFigures& f) {
-  return std::to_string(f.allowed) + ' ' + std::to_string(f.denied) + ' ' +
-         std::to_string(f.lastUsedMs);
+  return std::to_string(f.allowed) + ' ' + std::to_string(f.denied) + ' ' + std::to_string(f.lastUsedMs);
 }
 
 std::optional<UsageFigures> decodeUsage(std::string_view text) {
@@ -43,8 +41,7 @@ std::optional<UsageFigures> decodeUsage(std::string_view text) {
     ++p;
     return true;
   };
-  if (!field(f.allowed, false) || !field(f.denied, false) || !field(f.lastUsedMs, true))
-    return std::nullopt;
+  if (!field(f.allowed, false) || !field(f.denied, false) || !field(f.lastUsedMs, true)) return std::nullopt;
   return f;
 }
 

@@ -33,8 +33,7 @@ RedisReply convert(const RedisType::Ptr& value) {
       out.text = static_cast<const Poco::Redis::Type<std::string>&>(*value).value();
       break;
     case RedisType::REDIS_BULK_STRING: {
-      const Poco::Redis::BulkString& s =
-          static_cast<const Poco::Redis::Type<Poco::Redis::BulkString>&>(*value).value();
+      const Poco::Redis::BulkString& s = static_cast<const Poco::Redis::Type<Poco::Redis::BulkString>&>(*value).value();
       if (!s.isNull()) {
         out.type = RedisReply::Type::String;
         out.text = s.value();
@@ -42,8 +41,7 @@ RedisReply convert(const RedisType::Ptr& value) {
       break;
     }
     case RedisType::REDIS_ARRAY: {
-      const Poco::Redis::Array& a =
-          static_cast<const Poco::Redis::Type<Poco::Redis::Array>&>(*value).value();
+      const Poco::Redis::Array& a = static_cast<const Poco::Redis::Type<Poco::Redis::Array>&>(*value).value();
       if (!a.isNull()) {
         out.type = RedisReply::Type::Array;
         for (const RedisType::Ptr& item : a) out.items.push_back(convert(item));
@@ -52,8 +50,7 @@ RedisReply convert(const RedisType::Ptr& value) {
     }
     case RedisType::REDIS_ERROR:
       out.type = RedisReply::Type::Error;
-      out.text =
-          static_cast<const Poco::Redis::Type<Poco::Redis::Error>&>(*value).value().getMessage();
+      out.text = static_cast<const Poco::Redis::Type<Poco::Redis::Error>&>(*value).value().getMessage();
       break;
     default:
       break;
@@ -85,9 +82,8 @@ bool RedisConnection::connect(std::string_view password, std::string& problem) {
   try {
     auto impl = std::make_unique<Impl>();
     const Poco::Net::SocketAddress address =
-        endpoint_.unixSocket
-            ? Poco::Net::SocketAddress(Poco::Net::AddressFamily::UNIX_LOCAL, endpoint_.path)
-            : Poco::Net::SocketAddress(endpoint_.host, static_cast<Poco::UInt16>(endpoint_.port));
+        endpoint_.unixSocket ? Poco::Net::SocketAddress(Poco::Net::AddressFamily::UNIX_LOCAL, endpoint_.path)
+                             : Poco::Net::SocketAddress(endpoint_.host, static_cast<Poco::UInt16>(endpoint_.port));
     impl->socket.connect(address, timeout);
     impl->socket.setSendTimeout(timeout);
     impl->socket.setReceiveTimeout(timeout);
@@ -104,8 +100,7 @@ bool RedisConnection::connect(std::string_view password, std::string& problem) {
   hello.push_back({"SELECT", std::to_string(endpoint_.database)});
   std::vector<RedisReply> replies;
   const bool sent = pipeline(hello, replies, problem);
-  if (!hello.empty() && !password.empty())
-    OPENSSL_cleanse(hello.front()[1].data(), hello.front()[1].size());
+  if (!hello.empty() && !password.empty()) OPENSSL_cleanse(hello.front()[1].data(), hello.front()[1].size());
   if (!sent) return false;
   for (const RedisReply& reply : replies) {
     if (reply.type == RedisReply::Type::Error) {
@@ -118,8 +113,8 @@ bool RedisConnection::connect(std::string_view password, std::string& problem) {
   return true;
 }
 
-bool RedisConnection::pipeline(const std::vector<RedisCommand>& commands,
-                               std::vector<RedisReply>& replies, std::string& problem) {
+bool RedisConnection::pipeline(const std::vector<RedisCommand>& commands, std::vector<RedisReply>& replies,
+                               std::string& problem) {
   replies.clear();
   if (!impl_) {
     problem = "not connected";
@@ -140,8 +135,7 @@ bool RedisConnection::pipeline(const std::vector<RedisCommand>& commands,
       if (marker == std::char_traits<char>::eof()) {
         // The stream hides why: a timeout and a closed connection both end it.
         const bool timedOut = std::chrono::steady_clock::now() - started >= timeout_ * 9 / 10;
-        throw Poco::IOException(timedOut ? "no reply within the timeout (" +
-                                               std::to_string(timeout_.count()) + "ms)"
+        throw Poco::IOException(timedOut ? "no reply within the timeout (" + std::to_string(timeout_.count()) + "ms)"
                                          : std::string("connection lost"));
       }
       RedisType::Ptr value = RedisType::createRedisType(static_cast<char>(marker));

@@ -29,7 +29,7 @@ bool ReloadThread::stop(std::chrono::milliseconds timeout) {
   if (!thread_.joinable()) return ended_flag_;
   const auto done = [&] { return ended_flag_; };
   const bool ended = timeout == std::chrono::milliseconds::max() ? (ended_.wait(lock, done), true)
-                                                                  : ended_.wait_for(lock, timeout, done);
+                                                                 : ended_.wait_for(lock, timeout, done);
   lock.unlock();
   if (ended) {
     thread_.join();

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include "keyward/config/ConfigLoader.h"
-#include "keyward/lifecycle/SecretWatcher.h"
 #include "keyward/base/Json.h"
 #include "keyward/base/Log.h"
 #include "keyward/base/SecretFile.h"
+#include "keyward/config/ConfigLoader.h"
+#include "keyward/lifecycle/SecretWatcher.h"
 
 namespace keyward {
 
@@ -29,7 +29,8 @@ Reloader::Loaded Reloader::load(bool withListing) const {
   ReloadOutcome& outcome = loaded.outcome;
   auto started = std::chrono::steady_clock::now();
   try {
-    ConfigResult parsed = configPath_.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFileNonBlocking(configPath_);
+    ConfigResult parsed =
+        configPath_.empty() ? ConfigResult{builtInConfig(), {}} : loadConfigFileNonBlocking(configPath_);
     if (!parsed.config) {
       for (std::string& error : parsed.errors) outcome.problems.push_back({"config", "", std::move(error), ""});
     } else {

@@ -41,8 +41,8 @@ void appendIdentity(std::string& out, const std::string& path) {
     out += ":missing\n";
     return;
   }
-  out += ':' + std::to_string(st.st_ino) + ':' + std::to_string(st.st_size) + ':' +
-         std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec) + '\n';
+  out += ':' + std::to_string(st.st_ino) + ':' + std::to_string(st.st_size) + ':' + std::to_string(st.st_mtim.tv_sec) +
+         '.' + std::to_string(st.st_mtim.tv_nsec) + '\n';
 }
 
 std::string baseName(const std::string& path) {

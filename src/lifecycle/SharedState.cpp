@@ -25,20 +25,16 @@ constexpr int kIdleRounds = 10;
 constexpr std::size_t kNoReply = static_cast<std::size_t>(-1);
 
 std::int64_t monotonicMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
 std::string defaultReplicaName(const Config& config) {
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0 || !host[0])
-    std::snprintf(host, sizeof host, "host");
+  if (::gethostname(host, sizeof host - 1) != 0 || !host[0]) std::snprintf(host, sizeof host, "host");
   // With a state_dir, a restarted replica continues its own entry (its counts were kept);
   // without one it starts afresh, so it must not overwrite its former self's.
   if (!config.stateDir.empty()) return std::string(host) + ":" + config.stateDir;
-  return std::string(host) + ":" + std::to_string(::getpid()) + ":" +
-         std::to_string(unixMillisNow());
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(unixMillisNow());
 }
 
 std::optional<std::int64_t> integerOf(const RedisReply& reply) {
@@ -54,11 +50,10 @@ std::optional<std::int64_t> integerOf(const RedisReply& reply) {
 
 }  // namespace
 
-SharedState::SharedState(const Config& config, RateLimiter& limiter, UsageStore& usage,
-                         const Reloader& reloader, RevokedCallback onRevoked)
+SharedState::SharedState(const Config& config, RateLimiter& limiter, UsageStore& usage, const Reloader& reloader,
+                         RevokedCallback onRevoked)
     : config_(config.sharedState),
-      replica_(config.sharedState.replicaName.empty() ? defaultReplicaName(config)
-                                                      : config.sharedState.replicaName),
+      replica_(config.sharedState.replicaName.empty() ? defaultReplicaName(config) : config.sharedState.replicaName),
       limiter_(limiter),
       usage_(usage),
       reloader_(reloader),
@@ -115,8 +110,7 @@ std::string SharedState::metricsText() const {
       "# HELP keyward_shared_state_last_sync_timestamp_seconds Unix time of the last successful "
       "sync.\n";
   out += "# TYPE keyward_shared_state_last_sync_timestamp_seconds gauge\n";
-  out += "keyward_shared_state_last_sync_timestamp_seconds " + std::to_string(s.lastSyncMs / 1000) +
-         "\n";
+  out += "keyward_shared_state_last_sync_timestamp_seconds " + std::to_string(s.lastSyncMs / 1000) + "\n";
   return out;
 }
 
@@ -223,9 +217,7 @@ void SharedState::run() {
 }
 
 void SharedState::drainBudgets() {
-  limiter_.forEach([](RateLimiter::Kind, const std::string&, RateBudget& budget) {
-    budget.takeAdmittedCount();
-  });
+  limiter_.forEach([](RateLimiter::Kind, const std::string&, RateBudget& budget) { budget.takeAdmittedCount(); });
 }
 
 bool SharedState::syncBudgetsAndRevocations(std::string& problem) {
@@ -278,8 +270,7 @@ bool SharedState::syncBudgetsAndRevocations(std::string& problem) {
   for (const RevokedKey& r : usage_.revocations()) {
     std::string fp = fingerprint(r.digest);
     if (knownRevoked_.count(fp) && remoteRevokedCount_ >= 0) continue;
-    commands.push_back({"HSETNX", config_.keyPrefix + "revoked", fp,
-                        encodeRevocation({r.id, r.reason, r.revokedMs})});
+    commands.push_back({"HSETNX", config_.keyPrefix + "revoked", fp, encodeRevocation({r.id, r.reason, r.revokedMs})});
     publishing.push_back(std::move(fp));
   }
   const std::size_t lengthReply = commands.size();
@@ -306,8 +297,7 @@ bool SharedState::syncBudgetsAndRevocations(std::string& problem) {
 
   const std::int64_t remoteCount = integerOf(replies[lengthReply]).value_or(0);
   if (remoteCount != remoteRevokedCount_) {
-    if (!redis_.pipeline({{"HGETALL", config_.keyPrefix + "revoked"}}, replies, problem))
-      return false;
+    if (!redis_.pipeline({{"HGETALL", config_.keyPrefix + "revoked"}}, replies, problem)) return false;
     const RedisReply& all = replies.front();
     for (std::size_t i = 0; i + 1 < all.items.size(); i += 2) {
       const std::string& fp = all.items[i].text;
@@ -335,8 +325,7 @@ void SharedState::resolvePendingRevocations() {
     auto it = pendingRevoked_.find(fingerprint(entry.digest));
     if (it == pendingRevoked_.end()) continue;
     const SharedRevocation& r = it->second;
-    matched.push_back({entry.digest, entry.id,
-                       r.reason.empty() ? "revoked by another replica" : r.reason,
+    matched.push_back({entry.digest, entry.id, r.reason.empty() ? "revoked by another replica" : r.reason,
                        r.timeMs ? r.timeMs : unixMillisNow()});
     Log::warn("shared_revocation", "a key revoked by another replica is revoked here too",
               {{"key_id", entry.id}, {"fingerprint", it->first}, {"revoked_as", r.id}});
@@ -386,8 +375,7 @@ bool SharedState::syncUsage(std::string& problem) {
 
   std::vector<RedisCommand> reads;
   for (const RedisReply& member : replies.back().items) {
-    if (member.text != replica_)
-      reads.push_back({"HGETALL", config_.keyPrefix + "usage:" + member.text});
+    if (member.text != replica_) reads.push_back({"HGETALL", config_.keyPrefix + "usage:" + member.text});
   }
   std::unordered_map<std::string, UsageFigures> others;
   if (!reads.empty()) {
@@ -403,8 +391,7 @@ bool SharedState::syncUsage(std::string& problem) {
       }
     }
   }
-  for (const auto& [id, sum] : others)
-    usage_.forKey(id).setOthers(sum.allowed, sum.denied, sum.lastUsedMs);
+  for (const auto& [id, sum] : others) usage_.forKey(id).setOthers(sum.allowed, sum.denied, sum.lastUsedMs);
   for (auto it = othersShown_.begin(); it != othersShown_.end();) {
     if (others.count(*it)) {
       ++it;

@@ -26,7 +26,8 @@ bool StateKeeper::open() {
     // Fail closed: serving without the list would accept revoked keys again.
     Log::error("state", "revocation list unreadable; not starting (fix or restore the file: it lists revoked keys)",
                {{"path", UsageStore::revocationsPath(dir_)}, {"error", loaded.revocationsProblem}});
-    problem_ = loaded.revocationsProblem + " (the revocation list; fix or restore it, keyward will not start without it)";
+    problem_ =
+        loaded.revocationsProblem + " (the revocation list; fix or restore it, keyward will not start without it)";
     return false;
   }
   if (!loaded.usageProblem.empty()) {

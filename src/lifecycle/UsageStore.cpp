@@ -3,7 +3,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,8 +39,8 @@ constexpr std::size_t kMaxStateBytes = 256u << 20;
 
 }  // namespace
 
-void KeyUsage::record(std::int64_t nowMs, bool allowed, std::string_view method, std::string_view path,
-                      int status, std::string_view code, std::string_view client) {
+void KeyUsage::record(std::int64_t nowMs, bool allowed, std::string_view method, std::string_view path, int status,
+                      std::string_view code, std::string_view client) {
   // Several event loops record calls of one busy key: write the shared line only when the
   // millisecond changes, and never wait for the ring. A call whose loop finds the ring
   // busy is counted but not kept in the history, which at that rate is overwritten
@@ -100,7 +99,8 @@ std::size_t UsageStore::addRevocations(const std::vector<RevokedKey>& revoked) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::size_t added = 0;
   for (const RevokedKey& r : revoked) {
-    bool known = std::any_of(revoked_.begin(), revoked_.end(), [&](const RevokedKey& k) { return k.digest == r.digest; });
+    bool known =
+        std::any_of(revoked_.begin(), revoked_.end(), [&](const RevokedKey& k) { return k.digest == r.digest; });
     if (!known) {
       revoked_.push_back(r);
       ++added;
@@ -217,8 +217,9 @@ std::string UsageStore::usageJson() const {
     if (!first) out += ',';
     first = false;
     appendJsonString(out, id);
-    out += ":{\"last_used\":" + std::to_string(usage->lastUsedMs()) + ",\"allowed\":" +
-           std::to_string(usage->allowed()) + ",\"denied\":" + std::to_string(usage->denied()) + ",\"calls\":[";
+    out += ":{\"last_used\":" + std::to_string(usage->lastUsedMs()) +
+           ",\"allowed\":" + std::to_string(usage->allowed()) + ",\"denied\":" + std::to_string(usage->denied()) +
+           ",\"calls\":[";
     std::vector<CallView> calls = usage->calls();
     for (std::size_t i = calls.size(); i-- > 0;) {  // oldest first, so a reload replays in order
       const CallView& c = calls[i];
@@ -351,7 +352,8 @@ bool UsageStore::loadSuspensionsJson(std::string_view json, std::string& problem
   if (!ok) return false;
   std::lock_guard<std::mutex> lock(mutex_);
   for (SuspendedKey& k : suspended) {
-    bool known = std::any_of(suspended_.begin(), suspended_.end(), [&](const SuspendedKey& s) { return s.digest == k.digest; });
+    bool known =
+        std::any_of(suspended_.begin(), suspended_.end(), [&](const SuspendedKey& s) { return s.digest == k.digest; });
     if (!known) suspended_.push_back(std::move(k));
   }
   return true;
@@ -390,8 +392,10 @@ UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
         outcome.revocationsProblem = revokedPath + ": " + outcome.revocationsProblem;
       }
       break;
-    case ReadFile::Missing: break;
-    case ReadFile::Failed: break;
+    case ReadFile::Missing:
+      break;
+    case ReadFile::Failed:
+      break;
   }
   const std::string suspendedPath = suspensionsPath(dir);
   std::string suspendedProblem;
@@ -399,8 +403,10 @@ UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
     case ReadFile::Ok:
       if (!loadSuspensionsJson(content, suspendedProblem)) suspendedProblem = suspendedPath + ": " + suspendedProblem;
       break;
-    case ReadFile::Missing: break;
-    case ReadFile::Failed: break;
+    case ReadFile::Missing:
+      break;
+    case ReadFile::Failed:
+      break;
   }
   // Fail closed like the revocations: serving without the list would accept leaked keys.
   if (!suspendedProblem.empty() && outcome.revocationsProblem.empty()) outcome.revocationsProblem = suspendedProblem;
@@ -413,8 +419,10 @@ UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
     case ReadFile::Ok:
       if (!loadJson(content, outcome.usageProblem)) outcome.usageProblem = usagePath + ": " + outcome.usageProblem;
       break;
-    case ReadFile::Missing: break;
-    case ReadFile::Failed: break;
+    case ReadFile::Missing:
+      break;
+    case ReadFile::Failed:
+      break;
   }
   return outcome;
 }

@@ -1,14 +1,11 @@
 #include "keyward/server/EventLoop.h"
 
-#include "keyward/http/ChunkedBody.h"
-
 #include <arpa/inet.h>
-#include <climits>
 #include <fcntl.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -16,18 +13,21 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <stdexcept>
+
+#include "keyward/http/ChunkedBody.h"
 
 namespace keyward {
 
 struct Connection {
   int fd = -1;
-  SSL* ssl = nullptr;              // set on connections from a TLS listener
-  bool tlsWantsWrite = false;      // OpenSSL needs the socket writable to go on reading
+  SSL* ssl = nullptr;          // set on connections from a TLS listener
+  bool tlsWantsWrite = false;  // OpenSSL needs the socket writable to go on reading
   bool lingering = false;
   bool closeAfterWrite = false;
-  bool inputPaused = false;        // `in` holds requests not handled yet (a batch was full)
+  bool inputPaused = false;  // `in` holds requests not handled yet (a batch was full)
   std::uint32_t clientSlot = ClientSlots::kUnlimited;
   std::uint32_t interest = 0;
   std::string in;                 // bytes of a request head not complete yet
@@ -35,7 +35,7 @@ struct Connection {
   std::size_t bodyToDiscard = 0;  // verify ignores bodies, but must step over them
   bool inChunkedBody = false;     // ... chunked ones too, strictly
   ChunkedBodySkipper chunked{0};
-  std::string out;                // response bytes the socket has not taken yet
+  std::string out;  // response bytes the socket has not taken yet
   std::size_t outSent = 0;
   std::uint64_t requests = 0;
   ClientInfo client;
@@ -74,10 +74,18 @@ ssize_t transportRecv(Connection* c, char* data, std::size_t size) {
   const int n = SSL_read(c->ssl, data, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
   if (n > 0) return n;
   switch (SSL_get_error(c->ssl, n)) {
-    case SSL_ERROR_WANT_READ: errno = EAGAIN; return -1;
-    case SSL_ERROR_WANT_WRITE: c->tlsWantsWrite = true; errno = EAGAIN; return -1;
-    case SSL_ERROR_ZERO_RETURN: return 0;
-    default: errno = ECONNRESET; return -1;  // handshake failure, bad record, reset
+    case SSL_ERROR_WANT_READ:
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_WANT_WRITE:
+      c->tlsWantsWrite = true;
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_ZERO_RETURN:
+      return 0;
+    default:
+      errno = ECONNRESET;
+      return -1;  // handshake failure, bad record, reset
   }
 }
 
@@ -89,8 +97,12 @@ ssize_t transportSend(Connection* c, const char* data, std::size_t size) {
   if (n > 0) return n;
   switch (SSL_get_error(c->ssl, n)) {
     case SSL_ERROR_WANT_READ:
-    case SSL_ERROR_WANT_WRITE: errno = EAGAIN; return -1;
-    default: errno = ECONNRESET; return -1;
+    case SSL_ERROR_WANT_WRITE:
+      errno = EAGAIN;
+      return -1;
+    default:
+      errno = ECONNRESET;
+      return -1;
   }
 }
 
@@ -141,8 +153,8 @@ std::string ClientInfo::text() const {
 }
 
 EventLoop::EventLoop(const std::vector<int>& listenFds, const HttpServer::Options& options,
-                     std::unique_ptr<RequestHandler> handler,
-                     std::atomic<std::uint64_t>& activeConnections, ClientSlots& clientSlots)
+                     std::unique_ptr<RequestHandler> handler, std::atomic<std::uint64_t>& activeConnections,
+                     ClientSlots& clientSlots)
     : listenFds_(listenFds),
       options_(options),
       handler_(std::move(handler)),
@@ -278,8 +290,8 @@ void EventLoop::acceptConnections(int listenFd) {
   for (int k = 0; k < kAcceptBatch; ++k) {
     ClientInfo client;
     client.length = sizeof client.address;
-    int fd = accept4(listenFd, reinterpret_cast<sockaddr*>(&client.address), &client.length,
-                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd =
+        accept4(listenFd, reinterpret_cast<sockaddr*>(&client.address), &client.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if ((errno == EMFILE || errno == ENFILE) && spareFd_ >= 0) {
@@ -294,11 +306,13 @@ void EventLoop::acceptConnections(int listenFd) {
       return;
     }
     const std::uint32_t slot = clientSlots_.slotOf(client.address);
-    const bool overloaded = activeConnections_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.maxConnections;
+    const bool overloaded =
+        activeConnections_.fetch_add(1, std::memory_order_relaxed) >= options_.limits.maxConnections;
     if (overloaded || !clientSlots_.tryTake(slot)) {
       activeConnections_.fetch_sub(1, std::memory_order_relaxed);
       // (A TLS client would not understand a plain-text 503: it is just closed.)
-      if (!tls) [[maybe_unused]] ssize_t w = ::send(fd, kOverloaded, sizeof kOverloaded - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (!tls) [[maybe_unused]]
+        ssize_t w = ::send(fd, kOverloaded, sizeof kOverloaded - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
       ::close(fd);
       counters_.refused.fetch_add(1, std::memory_order_relaxed);
       continue;

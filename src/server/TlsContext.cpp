@@ -49,8 +49,10 @@ bool useCertificateChain(SSL_CTX* ctx, const std::string& pem) {
     if (!next) {
       // The end of the data is expected; any other error is a broken chain.
       const unsigned long err = ERR_peek_last_error();
-      if (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) ERR_clear_error();
-      else ok = false;
+      if (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)
+        ERR_clear_error();
+      else
+        ok = false;
       break;
     }
     if (SSL_CTX_add0_chain_cert(ctx, next) != 1) {  // takes ownership on success
@@ -74,8 +76,8 @@ bool TlsContext::load(const std::string& certFile, const std::string& keyFile, b
   }
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                                  SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_mode(ctx.get(),
+                   SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(ctx.get(), kTls12Ciphers) != 1) {
     problem = openSslError("cannot restrict the TLS 1.2 cipher suites");
     return false;

@@ -12,7 +12,8 @@ const KeyEntry* findByFingerprint(const KeySet& keys, const std::string& fp) {
   return nullptr;
 }
 
-std::vector<DecisionFlip> replayCalls(const std::vector<RecordedCall>& calls, const KeySet& candidate, std::int64_t nowMs) {
+std::vector<DecisionFlip> replayCalls(const std::vector<RecordedCall>& calls, const KeySet& candidate,
+                                      std::int64_t nowMs) {
   std::vector<DecisionFlip> flips;
   for (const RecordedCall& call : calls) {
     const std::string& was = call.code;

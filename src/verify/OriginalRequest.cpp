@@ -21,10 +21,14 @@ FieldCount countField(const HttpRequest& request, std::string_view lowerName) {
 
 OriginalFamily familyExpected(OriginalRequestFrom from) {
   switch (from) {
-    case OriginalRequestFrom::XOriginal: return OriginalFamily::XOriginal;
-    case OriginalRequestFrom::XForwarded: return OriginalFamily::XForwarded;
-    case OriginalRequestFrom::EnvoyPath: return OriginalFamily::EnvoyPath;
-    case OriginalRequestFrom::Auto: break;
+    case OriginalRequestFrom::XOriginal:
+      return OriginalFamily::XOriginal;
+    case OriginalRequestFrom::XForwarded:
+      return OriginalFamily::XForwarded;
+    case OriginalRequestFrom::EnvoyPath:
+      return OriginalFamily::EnvoyPath;
+    case OriginalRequestFrom::Auto:
+      break;
   }
   return OriginalFamily::None;
 }
@@ -33,7 +37,8 @@ OriginalFamily familyExpected(OriginalRequestFrom from) {
 
 AnswerStyle answerStyleOf(const HttpRequest& request) {
   if (request.findHeader("x-original-uri") || request.findHeader("x-original-method")) return AnswerStyle::AuthRequest;
-  if (request.findHeader("x-forwarded-uri") || request.findHeader("x-forwarded-method")) return AnswerStyle::HeadersOnly;
+  if (request.findHeader("x-forwarded-uri") || request.findHeader("x-forwarded-method"))
+    return AnswerStyle::HeadersOnly;
   return AnswerStyle::Json;
 }
 
@@ -70,11 +75,11 @@ OriginalRequest originalRequestOf(const HttpRequest& request, std::string_view v
     original.method = request.method;
     original.uri = request.target.substr(request.target.find(verifyPath) + verifyPath.size());
   }
-  const bool repeated = originalUri.count > 1 || originalMethod.count > 1 || forwardedUri.count > 1 ||
-                        forwardedMethod.count > 1;
+  const bool repeated =
+      originalUri.count > 1 || originalMethod.count > 1 || forwardedUri.count > 1 || forwardedMethod.count > 1;
   const OriginalFamily wanted = familyExpected(expected);
-  original.conflicting = families > 1 || repeated ||
-                         (wanted != OriginalFamily::None && families == 1 && original.family != wanted);
+  original.conflicting =
+      families > 1 || repeated || (wanted != OriginalFamily::None && families == 1 && original.family != wanted);
   if (original.conflicting) {
     original.method = {};
     original.uri = {};

@@ -27,10 +27,14 @@ Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t
 Decision verifyRequest(const HttpRequest& request, const KeySet* keys, const Requirement& need, std::int64_t nowMs) {
   Credential credential = extractCredential(request);
   switch (credential.status) {
-    case CredentialStatus::Missing: return {Verdict::MissingKey};
-    case CredentialStatus::Ambiguous: return {Verdict::AmbiguousKey};
-    case CredentialStatus::Malformed: return {Verdict::InvalidKey};
-    case CredentialStatus::Present: break;
+    case CredentialStatus::Missing:
+      return {Verdict::MissingKey};
+    case CredentialStatus::Ambiguous:
+      return {Verdict::AmbiguousKey};
+    case CredentialStatus::Malformed:
+      return {Verdict::InvalidKey};
+    case CredentialStatus::Present:
+      break;
   }
   if (!keys) return {Verdict::InvalidKey};
   // A key in the prefixed format whose checksum is wrong cannot be configured (it is refused

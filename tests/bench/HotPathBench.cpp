@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "keyward/http/Credential.h"
 #include "keyward/base/Digest.h"
+#include "keyward/http/Credential.h"
 #include "keyward/http/HttpParser.h"
 #include "keyward/keys/KeySet.h"
 #include "keyward/verify/Verifier.h"
@@ -36,7 +36,8 @@ std::shared_ptr<const KeySet> tenThousandKeys() {
 
 std::string requestHead(const std::string& key) {
   return "GET /v1/verify HTTP/1.1\r\nHost: 127.0.0.1:8420\r\nUser-Agent: worker/1.0\r\n"
-         "Accept: */*\r\nX-API-Key: " + key + "\r\n\r\n";
+         "Accept: */*\r\nX-API-Key: " +
+         key + "\r\n\r\n";
 }
 
 void BM_ParseRequestHead(benchmark::State& state) {

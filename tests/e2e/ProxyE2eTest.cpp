@@ -42,9 +42,8 @@ struct Stack {
           dir.write("keys/worker-1", worker + "\n");
           workerKeyFile = dir.write("worker.key", worker + "\n");  // the worker's own copy
           socket = dir.file("keyward.sock");
-          return "original_request: " + originalRequestFor(kind) + "\n" +
-                 "listen_unix: { path: " + socket + ", mode: '0600' }\n" +
-                 "throttle: { max_failures: " + std::to_string(throttleFailures) +
+          return "original_request: " + originalRequestFor(kind) + "\n" + "listen_unix: { path: " + socket +
+                 ", mode: '0600' }\n" + "throttle: { max_failures: " + std::to_string(throttleFailures) +
                  ", window: 1m }\n" +
                  "keys:\n"
                  "  - { id: ops, peer: ops, env: ADMIN, scopes: [admin, 'runs:read', 'runs:write'] "
@@ -66,8 +65,7 @@ struct Stack {
     proxy = std::make_unique<ProxyProcess>(kind, keyward->dir(), socket, api.port());
     EXPECT_TRUE(proxy->waitReady()) << proxy->log();
   }
-  std::optional<HttpResponse> send(const std::string& method, const std::string& target,
-                                   const Headers& headers,
+  std::optional<HttpResponse> send(const std::string& method, const std::string& target, const Headers& headers,
                                    const std::string& source = "127.0.0.1") {
     return requestFrom(source, proxy->port(), method, target, headers);
   }
@@ -154,8 +152,7 @@ TEST_P(ProxyE2e, RouteScopeAndTheOnePeerLocationGive403WithKeywardsCode) {
   EXPECT_EQ(otherPeer->header("x-keyward-code"), "WRONG_PEER") << otherPeer->raw;
   // The proxy's location rule must see the path as the API will: no spelling of
   // /internal/ may fall through to the any-key location.
-  for (const std::string target :
-       {"/INTERNAL/jobs", "/%69nternal/jobs", "//internal/jobs", "/x/../internal/jobs"}) {
+  for (const std::string target : {"/INTERNAL/jobs", "/%69nternal/jobs", "//internal/jobs", "/x/../internal/jobs"}) {
     auto r = s.get(target, {{"X-API-Key", s.worker}});
     ASSERT_TRUE(r) << target;
     EXPECT_TRUE(r->status == 400 || r->status == 403) << target << "\n" << r->raw;
@@ -213,14 +210,8 @@ TEST_P(ProxyE2e, EverySpoofingAttemptIsRefusedOrWithoutEffect) {
         {"X-Original-Method", "GET"},
         {"X-Forwarded-Method", "GET"},
         {"X-HTTP-Method-Override", "GET"}}},
-      {"Envoy's original-path header",
-       "GET",
-       "/admin/users",
-       {{"X-Envoy-Original-Path", "/runs/1"}}},
-      {"Envoy-style verify path that resolves to the admin path",
-       "GET",
-       "/v1/verify/../../admin/users",
-       {}},
+      {"Envoy's original-path header", "GET", "/admin/users", {{"X-Envoy-Original-Path", "/runs/1"}}},
+      {"Envoy-style verify path that resolves to the admin path", "GET", "/v1/verify/../../admin/users", {}},
       {"percent-encoded letter", "GET", "/%61dmin/users", {}},
       {"percent-encoded slash", "GET", "/admin%2Fusers", {}},
       {"percent-encoded dot segment", "GET", "/runs/%2e%2e/admin/users", {}},
@@ -236,17 +227,15 @@ TEST_P(ProxyE2e, EverySpoofingAttemptIsRefusedOrWithoutEffect) {
     const int before = s.api.calls();
     auto r = s.send(c.method, c.target, headers);
     ASSERT_TRUE(r) << c.why << s.logs();
-    std::cout << "[spoof] " << proxyName(s.kind) << " | " << c.why << " | " << c.method << " "
-              << c.target << " -> " << r->status << " " << r->header("x-keyward-code")
+    std::cout << "[spoof] " << proxyName(s.kind) << " | " << c.why << " | " << c.method << " " << c.target << " -> "
+              << r->status << " " << r->header("x-keyward-code")
               << (r->status == 200 ? " (API saw " + s.api.lastUri() + ")" : "") << "\n";
     EXPECT_NE(r->status, 500) << c.why << "\n" << r->raw;
     if (c.mayPassUnchanged && r->status == 200) {
-      EXPECT_EQ(s.api.lastUri(), c.target)
-          << c.why << ": the API must receive the path keyward judged";
+      EXPECT_EQ(s.api.lastUri(), c.target) << c.why << ": the API must receive the path keyward judged";
       continue;
     }
-    EXPECT_TRUE(r->status == 400 || r->status == 403 || r->status == 404) << c.why << "\n"
-                                                                          << r->raw;
+    EXPECT_TRUE(r->status == 400 || r->status == 403 || r->status == 404) << c.why << "\n" << r->raw;
     EXPECT_EQ(s.api.calls(), before) << c.why << ": the API was called (" << s.api.lastUri() << ")";
   }
 }
@@ -285,16 +274,14 @@ TEST_P(ProxyE2e, LargeClientHeadersAreNeverA500) {
   // keyward must take whatever the proxy accepted, or nginx would answer 500.
   Stack s(GetParam());
   Headers big;
-  for (int i = 0; i < 3; ++i)
-    big.push_back({"X-Big-" + std::to_string(i), std::string(7000, 'a' + i)});
+  for (int i = 0; i < 3; ++i) big.push_back({"X-Big-" + std::to_string(i), std::string(7000, 'a' + i)});
   for (const auto& [key, status] : {std::pair{s.worker, 200}, std::pair{newKey(), 401}}) {
     Headers headers = big;
     headers.push_back({"X-API-Key", key});
     auto r = s.get("/runs/1", headers);
     ASSERT_TRUE(r) << s.logs();
     // The proxy may refuse them itself (HAProxy's 16 KiB buffer: 400); never a 500.
-    EXPECT_TRUE(r->status == status || r->status == 400 || r->status == 431)
-        << r->raw.substr(0, 400);
+    EXPECT_TRUE(r->status == status || r->status == 400 || r->status == 431) << r->raw.substr(0, 400);
   }
 }
 
@@ -323,17 +310,14 @@ TEST_P(ProxyE2e, AThrottledClientGets429WithRetryAfterWhileOtherClientsPass) {
   EXPECT_EQ(last->header("x-keyward-code"), "THROTTLED") << last->raw;
   EXPECT_FALSE(last->header("retry-after").empty()) << last->raw;
   // Claiming another address changes nothing: the proxy puts the real one last.
-  auto claimed = offender.request("GET", "/runs/1",
-                                  {{"X-API-Key", newKey()}, {"X-Forwarded-For", "127.0.0.9"}});
+  auto claimed = offender.request("GET", "/runs/1", {{"X-API-Key", newKey()}, {"X-Forwarded-For", "127.0.0.9"}});
   ASSERT_TRUE(claimed);
   EXPECT_EQ(claimed->status, 429) << claimed->raw;
   // Another client is not affected, with a valid key or a bad one.
-  auto other =
-      requestFrom("127.0.0.3", s.proxy->port(), "GET", "/runs/1", {{"X-API-Key", s.worker}});
+  auto other = requestFrom("127.0.0.3", s.proxy->port(), "GET", "/runs/1", {{"X-API-Key", s.worker}});
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 200) << other->raw;
-  auto otherBad =
-      requestFrom("127.0.0.3", s.proxy->port(), "GET", "/runs/1", {{"X-API-Key", newKey()}});
+  auto otherBad = requestFrom("127.0.0.3", s.proxy->port(), "GET", "/runs/1", {{"X-API-Key", newKey()}});
   ASSERT_TRUE(otherBad);
   EXPECT_EQ(otherBad->status, 401) << otherBad->raw;
 }
@@ -391,8 +375,7 @@ TEST_P(ProxyE2e, FiveOverlapRotationsUnderARequestLoopFailNoRequest) {
     const std::string tmp = s.keyward->dir().write("worker.key.tmp", next + "\n");
     ASSERT_EQ(std::rename(tmp.c_str(), s.workerKeyFile.c_str()), 0);
     waitForProgress();
-    ASSERT_EQ(::unlink(s.keyward->dir().file("keys/worker-" + std::to_string(round - 1)).c_str()),
-              0);
+    ASSERT_EQ(::unlink(s.keyward->dir().file("keys/worker-" + std::to_string(round - 1)).c_str()), 0);
     ASSERT_TRUE(s.keyward->reload());
     waitForProgress();
     auto retired = s.get("/runs/1", {{"X-API-Key", current}});
@@ -416,24 +399,20 @@ TEST_P(ProxyE2e, ConnectionsToKeywardAreReusedForAllowedAndDeniedRequests) {
   constexpr int kRequests = 200;
   int answered = 0;
   for (int i = 0; i < kRequests; ++i) {
-    const bool valid =
-        i % 4 != 0;  // one in four is denied (401), which must not cost a connection either
+    const bool valid = i % 4 != 0;  // one in four is denied (401), which must not cost a connection either
     auto r = client.request("GET", "/runs/1", {{"X-API-Key", valid ? s.worker : newKey()}});
     if (r && r->status == (valid ? 200 : 401)) ++answered;
   }
   const long after = acceptedConnections(s.keyward->port());
   EXPECT_EQ(answered, kRequests);
   // `after` includes the two /v1/status requests of this test itself.
-  std::cout << "[reuse] " << proxyName(s.kind) << ": " << (after - before - 1)
-            << " new connections to keyward for " << kRequests << " requests\n";
+  std::cout << "[reuse] " << proxyName(s.kind) << ": " << (after - before - 1) << " new connections to keyward for "
+            << kRequests << " requests\n";
   EXPECT_LE(after - before - 1, 4) << "connections to keyward are not reused";
 }
 
-INSTANTIATE_TEST_SUITE_P(Proxies, ProxyE2e,
-                         ::testing::Values(ProxyKind::Nginx, ProxyKind::Caddy, ProxyKind::Haproxy),
-                         [](const ::testing::TestParamInfo<ProxyKind>& info) {
-                           return proxyName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Proxies, ProxyE2e, ::testing::Values(ProxyKind::Nginx, ProxyKind::Caddy, ProxyKind::Haproxy),
+                         [](const ::testing::TestParamInfo<ProxyKind>& info) { return proxyName(info.param); });
 
 }  // namespace
 }  // namespace keyward::test

@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Strict means canonical: encoding the bytes again gives the input back.
     const bool padded = !text.empty() && text.back() == '=';
     const bool url = text.find_first_of("-_") != std::string::npos;
-    std::string again = base64Encode(decoded.bytes.data(), decoded.bytes.size(),
-                                     url ? Base64Alphabet::Url : Base64Alphabet::Standard);
+    std::string again =
+        base64Encode(decoded.bytes.data(), decoded.bytes.size(), url ? Base64Alphabet::Url : Base64Alphabet::Standard);
     if (!url && !padded && again != text && again.find('=') == std::string::npos) std::abort();
     if (url && again != text) std::abort();
     if (!url && padded && again != text) std::abort();

@@ -31,8 +31,7 @@ Verdict run(ChunkedBodySkipper& skipper, const std::string& bytes, std::size_t s
     if (skipper.state() == State::NeedMore && took != piece) std::abort();  // NeedMore takes all
     consumed += took;
   }
-  if (skipper.state() == State::Invalid &&
-      (skipper.errorStatus() != 400 && skipper.errorStatus() != 413)) {
+  if (skipper.state() == State::Invalid && (skipper.errorStatus() != 400 && skipper.errorStatus() != 413)) {
     std::abort();
   }
   if (skipper.state() == State::Invalid && skipper.reason().empty()) std::abort();
@@ -40,8 +39,7 @@ Verdict run(ChunkedBodySkipper& skipper, const std::string& bytes, std::size_t s
 }
 
 bool same(const Verdict& a, const Verdict& b) {
-  return a.state == b.state && a.status == b.status && a.consumed == b.consumed &&
-         a.bodyBytes == b.bodyBytes;
+  return a.state == b.state && a.status == b.status && a.consumed == b.consumed && a.bodyBytes == b.bodyBytes;
 }
 
 }  // namespace

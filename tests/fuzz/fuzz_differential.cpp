@@ -63,8 +63,8 @@ constexpr std::size_t kMaxBody = 1024;
 
 Run runKeyward(const std::string& bytes) {
   HttpLimits limits;
-  limits.maxHeaderBytes = 1 << 20;  // inputs are at most a few KiB: limits are never the
-  limits.maxUriBytes = 1 << 20;     // reason for a refusal, except the header count and
+  limits.maxHeaderBytes = 1 << 20;               // inputs are at most a few KiB: limits are never the
+  limits.maxUriBytes = 1 << 20;                  // reason for a refusal, except the header count and
   limits.maxHeaderCount = kMaxHeaderCountLimit;  // the body size, checked below
   limits.maxBodyBytes = kMaxBody;
   HttpParser parser(limits, ChunkedBodies::Accept);
@@ -87,8 +87,7 @@ Run runKeyward(const std::string& bytes) {
     m.method = std::string(request.method);
     m.target = std::string(request.target);
     for (std::size_t i = 0; i < request.headerCount; ++i) {
-      m.headers.emplace_back(std::string(request.headers[i].name),
-                             std::string(request.headers[i].value));
+      m.headers.emplace_back(std::string(request.headers[i].name), std::string(request.headers[i].value));
     }
     m.keepAlive = request.keepAlive;
     m.version = 10 + request.minorVersion;
@@ -168,12 +167,10 @@ int onMessageComplete(llhttp_t* p) {
   // llhttp leaves trailing whitespace in the value span; RFC 9112 5: OWS around the value is
   // not part of it (keyward drops it). Not a difference: trimmed before comparing.
   for (auto& header : s.current.headers) {
-    if (strcasecmp(header.first.c_str(), "connection") == 0 &&
-        header.second.find('\t') != std::string::npos) {
+    if (strcasecmp(header.first.c_str(), "connection") == 0 && header.second.find('\t') != std::string::npos) {
       s.current.connectionTab = true;
     }
-    while (!header.second.empty() &&
-           (header.second.back() == ' ' || header.second.back() == '\t')) {
+    while (!header.second.empty() && (header.second.back() == ' ' || header.second.back() == '\t')) {
       header.second.pop_back();
     }
   }
@@ -237,8 +234,7 @@ bool isToken(std::string_view s) {
 // Whether a Transfer-Encoding field of `m` names any coding.
 bool hasTransferCoding(const Message& m) {
   for (const auto& [name, value] : m.headers) {
-    if (strcasecmp(name.c_str(), "transfer-encoding") == 0 &&
-        value.find_first_not_of(", \t") != std::string::npos) {
+    if (strcasecmp(name.c_str(), "transfer-encoding") == 0 && value.find_first_not_of(", \t") != std::string::npos) {
       return true;
     }
   }
@@ -260,8 +256,7 @@ bool hasObsFold(std::string_view rest) {
 
 // keyward refused a request that llhttp accepted (`accepted`, as llhttp read it; `rest`: the
 // input from where the request starts). Returns why that is deliberate, or nullptr (a finding).
-const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accepted,
-                                       std::string_view rest) {
+const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accepted, std::string_view rest) {
   const std::string_view reason = keyward.reason;
   // RFC 9112 3: the request line's parts are separated by a single SP; a recipient MAY split
   // on runs of whitespace instead (llhttp does). keyward refuses: a proxy could split otherwise.
@@ -281,9 +276,9 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   // With Upgrade + Connection: upgrade llhttp hands the connection over after the head and
   // skips its own Transfer-Encoding and Content-Length checks; keyward never upgrades and
   // checks the framing of every request.
-  if (accepted.upgrade && (reason.find("Transfer-Encoding") != std::string_view::npos ||
-                           reason.find("Content-Length") != std::string_view::npos ||
-                           reason.find("chunk") != std::string_view::npos)) {
+  if (accepted.upgrade &&
+      (reason.find("Transfer-Encoding") != std::string_view::npos ||
+       reason.find("Content-Length") != std::string_view::npos || reason.find("chunk") != std::string_view::npos)) {
     return "upgrade";
   }
   // llhttp has no size limits; keyward bounds the header count and the body.
@@ -330,8 +325,7 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   // A fragment never travels in a request (RFC 9112 3.2: no "#" in any target form); llhttp
   // takes one, keyward refuses the target. Only '#': any other byte keyward refuses there
   // stays a finding.
-  if (reason == "invalid character in request target" &&
-      accepted.target.find('#') != std::string::npos) {
+  if (reason == "invalid character in request target" && accepted.target.find('#') != std::string::npos) {
     bool onlyFragment = true;
     for (char c : accepted.target) onlyFragment = onlyFragment && c > 0x20 && c < 0x7f;
     if (onlyFragment) return "fragment";
@@ -346,8 +340,8 @@ const char* keywardRefusalIsDeliberate(const Run& keyward, const Message& accept
   }
   // Before a request line keyward skips empty lines (CRLF, RFC 9112 2.2) and nothing else;
   // llhttp also skips a lone CR, which RFC 9112 2.2 lets a recipient treat as invalid.
-  if ((reason == "invalid method" || reason == "malformed request line") &&
-      !requestLine(rest).empty() && requestLine(rest).front() == '\r') {
+  if ((reason == "invalid method" || reason == "malformed request line") && !requestLine(rest).empty() &&
+      requestLine(rest).front() == '\r') {
     return "bare CR before the request";
   }
   // RFC 9110 5.1: field-name = token, so never empty; llhttp (strict) takes ": value".
@@ -389,16 +383,14 @@ const char* llhttpRefusalKeywardMayIgnore(const Run& llhttp, const Message& acce
 void dump(const char* who, const Run& run) {
   for (std::size_t i = 0; i < run.messages.size(); ++i) {
     const Message& m = run.messages[i];
-    std::fprintf(stderr, "  %s #%zu: [%s] [%s] HTTP %d body %zu end %zu%s%s\n", who, i,
-                 m.method.c_str(), m.target.c_str(), m.version, m.bodyBytes, m.end,
-                 m.keepAlive ? "" : " close", m.upgrade ? " upgrade" : "");
-    for (const auto& [name, value] : m.headers)
-      std::fprintf(stderr, "    [%s]: [%s]\n", name.c_str(), value.c_str());
+    std::fprintf(stderr, "  %s #%zu: [%s] [%s] HTTP %d body %zu end %zu%s%s\n", who, i, m.method.c_str(),
+                 m.target.c_str(), m.version, m.bodyBytes, m.end, m.keepAlive ? "" : " close",
+                 m.upgrade ? " upgrade" : "");
+    for (const auto& [name, value] : m.headers) std::fprintf(stderr, "    [%s]: [%s]\n", name.c_str(), value.c_str());
   }
 }
 
-[[noreturn]] void finding(const char* what, std::size_t index, const Run& keyward,
-                          const Run& llhttp) {
+[[noreturn]] void finding(const char* what, std::size_t index, const Run& keyward, const Run& llhttp) {
   std::fprintf(stderr,
                "DIFFERENTIAL FINDING: %s (request %zu)\n  keyward: %zu requests, then %s %d %s\n"
                "  llhttp:  %zu requests, then %s %s\n",
@@ -427,15 +419,13 @@ bool hasConnectionClose(const Message& m) {
   return false;
 }
 
-void compareMessages(std::size_t index, const Message& k, const Message& l, const Run& keyward,
-                     const Run& llhttp) {
+void compareMessages(std::size_t index, const Message& k, const Message& l, const Run& keyward, const Run& llhttp) {
   if (k.method != l.method) finding("method differs", index, keyward, llhttp);
   if (k.target != l.target) finding("target differs", index, keyward, llhttp);
   if (k.version != l.version) finding("version differs", index, keyward, llhttp);
   if (k.headers.size() != l.headers.size()) finding("header count differs", index, keyward, llhttp);
   for (std::size_t i = 0; i < k.headers.size(); ++i) {
-    if (k.headers[i].first != l.headers[i].first)
-      finding("header name differs", index, keyward, llhttp);
+    if (k.headers[i].first != l.headers[i].first) finding("header name differs", index, keyward, llhttp);
     if (k.headers[i].second != l.headers[i].second) {
       std::fprintf(stderr, "header %zu: keyward [%s] llhttp [%s]\n", i, k.headers[i].second.c_str(),
                    l.headers[i].second.c_str());
@@ -471,18 +461,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // keyward finished a request llhttp did not.
     const Message& accepted = keyward.messages[both];
     if (llhttp.outcome == Outcome::Closed) return 0;  // after close or upgrade: not compared
-    if (llhttp.outcome == Outcome::Incomplete)
-      finding("framing: llhttp waits for more", both, keyward, llhttp);
+    if (llhttp.outcome == Outcome::Incomplete) finding("framing: llhttp waits for more", both, keyward, llhttp);
     if (!llhttpRefusalKeywardMayIgnore(llhttp, accepted)) {
       finding("keyward accepts what llhttp refuses", both, keyward, llhttp);
     }
   } else if (llhttp.messages.size() > both) {
     const Message& accepted = llhttp.messages[both];
     if (keyward.outcome == Outcome::Closed) return 0;
-    if (keyward.outcome == Outcome::Incomplete)
-      finding("framing: keyward waits for more", both, keyward, llhttp);
-    const std::string_view rest =
-        std::string_view(bytes).substr(both == 0 ? 0 : keyward.messages[both - 1].end);
+    if (keyward.outcome == Outcome::Incomplete) finding("framing: keyward waits for more", both, keyward, llhttp);
+    const std::string_view rest = std::string_view(bytes).substr(both == 0 ? 0 : keyward.messages[both - 1].end);
     if (!keywardRefusalIsDeliberate(keyward, accepted, rest)) {
       finding("keyward refuses what llhttp accepts", both, keyward, llhttp);
     }

@@ -121,7 +121,8 @@ TEST(HostileAudit, ASlowReaderIsCutByATotalWriteDeadline) {
 TEST(HostileAudit, OneClientCannotHoldEveryConnectionSlot) {
   std::string key = newKey();
   // Only 127.0.0.1 is a trusted proxy: 127.0.0.2 and .3 are ordinary clients.
-  Keyward kw("trusted_proxies: [127.0.0.1]\nlimits: { max_connections: 40 }\nkeys:\n  - { id: a, env: K }\n", {{"K", key}});
+  Keyward kw("trusted_proxies: [127.0.0.1]\nlimits: { max_connections: 40 }\nkeys:\n  - { id: a, env: K }\n",
+             {{"K", key}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   std::vector<std::unique_ptr<HttpConnection>> hog;
   for (int i = 0; i < 60; ++i) hog.push_back(std::make_unique<HttpConnection>(kw.port(), "127.0.0.1", "127.0.0.2"));
@@ -161,12 +162,14 @@ const std::string kAuditRoutes =
 
 TEST(HostileAudit, RouteRulesMeetEverySpellingAndNeverFailOpen) {
   std::string worker = newKey();
-  Keyward kw("throttle: { max_failures: 0 }\nkeys:\n  - { id: w, peer: worker, env: K, scopes: [runs:read] }\n" +
-                 kAuditRoutes,
-             {{"K", worker}});
-  Keyward untrusting("throttle: { max_failures: 0 }\ntrusted_proxies: [10.9.9.9]\n"
-                     "keys:\n  - { id: w, peer: worker, env: K, scopes: [runs:read] }\n" + kAuditRoutes,
-                     {{"K", worker}});
+  Keyward kw(
+      "throttle: { max_failures: 0 }\nkeys:\n  - { id: w, peer: worker, env: K, scopes: [runs:read] }\n" + kAuditRoutes,
+      {{"K", worker}});
+  Keyward untrusting(
+      "throttle: { max_failures: 0 }\ntrusted_proxies: [10.9.9.9]\n"
+      "keys:\n  - { id: w, peer: worker, env: K, scopes: [runs:read] }\n" +
+          kAuditRoutes,
+      {{"K", worker}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   ASSERT_TRUE(untrusting.daemon().waitUntilServing()) << untrusting.output();
   struct Case {
@@ -189,10 +192,12 @@ TEST(HostileAudit, RouteRulesMeetEverySpellingAndNeverFailOpen) {
     EXPECT_EQ(r->status, 403) << c.why;
     EXPECT_EQ(r->header("x-keyward-code"), "INSUFFICIENT_SCOPE") << c.why;
   }
-  EXPECT_EQ(kw.verify({{"X-API-Key", worker}, {"X-Original-URI", "/runs/7"}, {"X-Original-Method", "get"}})->status, 200);
+  EXPECT_EQ(kw.verify({{"X-API-Key", worker}, {"X-Original-URI", "/runs/7"}, {"X-Original-Method", "get"}})->status,
+            200);
 
   // Fail-open cases of the audit: an untrusted proxy, an empty X-Original-URI.
-  auto untrusted = untrusting.verify({{"X-API-Key", worker}, {"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}});
+  auto untrusted =
+      untrusting.verify({{"X-API-Key", worker}, {"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}});
   EXPECT_EQ(untrusted->status, 403);
   EXPECT_EQ(codeOf(untrusted), "ORIGINAL_UNKNOWN");
   auto empty = kw.verify({{"X-API-Key", worker}, {"X-Original-URI", ""}, {"X-Original-Method", "GET"}});
@@ -203,12 +208,14 @@ TEST(HostileAudit, RouteRulesMeetEverySpellingAndNeverFailOpen) {
 
 TEST(HostileAudit, AClientCannotAddAnOriginalRequestTheProxyDidNotSet) {
   std::string worker = newKey();
-  Keyward kw("throttle: { max_failures: 0 }\nkeys:\n  - { id: w, peer: worker, env: K, scopes: [runs:read] }\n" +
-                 kAuditRoutes,
-             {{"K", worker}});
-  Keyward pinned("throttle: { max_failures: 0 }\noriginal_request: x-forwarded\n"
-                 "keys:\n  - { id: w, peer: worker, env: K, scopes: [runs:read] }\n" + kAuditRoutes,
-                 {{"K", worker}});
+  Keyward kw(
+      "throttle: { max_failures: 0 }\nkeys:\n  - { id: w, peer: worker, env: K, scopes: [runs:read] }\n" + kAuditRoutes,
+      {{"K", worker}});
+  Keyward pinned(
+      "throttle: { max_failures: 0 }\noriginal_request: x-forwarded\n"
+      "keys:\n  - { id: w, peer: worker, env: K, scopes: [runs:read] }\n" +
+          kAuditRoutes,
+      {{"K", worker}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   ASSERT_TRUE(pinned.daemon().waitUntilServing()) << pinned.output();
   const Headers caddy = {{"X-API-Key", worker}, {"X-Forwarded-Method", "GET"}, {"X-Forwarded-Uri", "/admin/x"}};
@@ -226,9 +233,12 @@ TEST(HostileAudit, AClientCannotAddAnOriginalRequestTheProxyDidNotSet) {
   // Pinned to one family, another family is refused even alone.
   auto other = pinned.verify({{"X-API-Key", worker}, {"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}});
   EXPECT_EQ(codeOf(other), "AMBIGUOUS_ORIGINAL");
-  EXPECT_EQ(pinned.verify({{"X-API-Key", worker}, {"X-Forwarded-Uri", "/runs/1"}, {"X-Forwarded-Method", "GET"}})->status, 200);
+  EXPECT_EQ(
+      pinned.verify({{"X-API-Key", worker}, {"X-Forwarded-Uri", "/runs/1"}, {"X-Forwarded-Method", "GET"}})->status,
+      200);
   // Envoy's path form plus a header.
-  EXPECT_EQ(codeOf(httpRequest(kw.port(), "GET", "/v1/verify/runs/1", {{"X-API-Key", worker}, {"X-Forwarded-Uri", "/runs/1"}})),
+  EXPECT_EQ(codeOf(httpRequest(kw.port(), "GET", "/v1/verify/runs/1",
+                               {{"X-API-Key", worker}, {"X-Forwarded-Uri", "/runs/1"}})),
             "AMBIGUOUS_ORIGINAL");
 }
 
@@ -270,9 +280,10 @@ TEST(HostileAudit, TheAdmin405StartsWithItsStatusLine) {
 
 TEST(HostileAudit, MetricsAndStatusCanRequireAScope) {
   std::string ops = newKey(), worker = newKey();
-  Keyward kw("metrics_scope: ops\nstatus_scope: ops\nkeys:\n  - { id: o, env: O, scopes: [ops] }\n"
-             "  - { id: w, env: W }\n",
-             {{"O", ops}, {"W", worker}});
+  Keyward kw(
+      "metrics_scope: ops\nstatus_scope: ops\nkeys:\n  - { id: o, env: O, scopes: [ops] }\n"
+      "  - { id: w, env: W }\n",
+      {{"O", ops}, {"W", worker}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   for (const char* path : {"/metrics", "/v1/status"}) {
     EXPECT_EQ(httpRequest(kw.port(), "GET", path)->status, 401) << path;
@@ -284,7 +295,8 @@ TEST(HostileAudit, MetricsAndStatusCanRequireAScope) {
   std::this_thread::sleep_for(1100ms);
   const std::string metrics = httpRequest(kw.port(), "GET", "/metrics", {{"X-API-Key", ops}})->body;
   EXPECT_NE(metrics.find("keyward_endpoint_denials_total{code=\"MISSING_KEY\"} 2"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("keyward_endpoint_denials_total{code=\"INSUFFICIENT_SCOPE\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("keyward_endpoint_denials_total{code=\"INSUFFICIENT_SCOPE\"} 2"), std::string::npos)
+      << metrics;
 }
 
 }  // namespace
@@ -298,7 +310,8 @@ TEST(HostileAudit, ChunkedBodiesAreSteppedOverStrictly) {
   std::string key = newKey();
   Keyward kw("limits: { max_body_bytes: 64 }\nkeys:\n  - { id: a, env: K }\n", {{"K", key}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
-  const std::string head = "POST /v1/verify HTTP/1.1\r\nHost: k\r\nX-API-Key: " + key + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string head =
+      "POST /v1/verify HTTP/1.1\r\nHost: k\r\nX-API-Key: " + key + "\r\nTransfer-Encoding: chunked\r\n\r\n";
   const std::string next = "GET /v1/verify HTTP/1.1\r\nHost: k\r\nX-API-Key: " + key + "\r\n\r\n";
   {
     // A well-formed body, split oddly, then a pipelined request: both answered.
@@ -375,8 +388,9 @@ TEST(HostileAudit, CheckConfigRefusesWhatTheStartWouldRefuse) {
   const std::vector<Case> cases = {
       {"listen without a host", "listen: 8421\n", "listen: must be host:port"},
       {"port out of range", "listen: 127.0.0.1:99999\n", "port from 0 to 65535"},
-      {"missing certificate", "tls: { listen: 127.0.0.1:0, cert_file: " + dir.file("absent.crt") + ", key_file: " +
-                                  dir.file("absent.key") + " }\n",
+      {"missing certificate",
+       "tls: { listen: 127.0.0.1:0, cert_file: " + dir.file("absent.crt") + ", key_file: " + dir.file("absent.key") +
+           " }\n",
        "cert_file"},
   };
   for (const Case& c : cases) {

@@ -26,9 +26,19 @@ using namespace std::chrono_literals;
 
 // A self-signed certificate for 127.0.0.1 (`type`: "ec" or "rsa"): NAME.crt and NAME.key.
 void makeCertificate(const TempDir& dir, const std::string& name, const std::string& type = "ec") {
-  std::vector<std::string> args = {"req", "-x509", "-nodes", "-keyout", dir.file(name + ".key"), "-out",
-                                   dir.file(name + ".crt"), "-days", "2", "-subj", "/CN=keyward-test",
-                                   "-addext", "subjectAltName=IP:127.0.0.1"};
+  std::vector<std::string> args = {"req",
+                                   "-x509",
+                                   "-nodes",
+                                   "-keyout",
+                                   dir.file(name + ".key"),
+                                   "-out",
+                                   dir.file(name + ".crt"),
+                                   "-days",
+                                   "2",
+                                   "-subj",
+                                   "/CN=keyward-test",
+                                   "-addext",
+                                   "subjectAltName=IP:127.0.0.1"};
   if (type == "rsa") {
     args.insert(args.begin() + 1, {"-newkey", "rsa:2048"});
   } else {
@@ -46,8 +56,8 @@ int tlsPort(const Daemon& daemon) {
 }
 
 std::string tlsYaml(const TempDir& certs, const std::string& name, const std::string& listen = "127.0.0.1:0") {
-  return "tls: { listen: '" + listen + "', cert_file: " + certs.file(name + ".crt") + ", key_file: " +
-         certs.file(name + ".key") + " }\n";
+  return "tls: { listen: '" + listen + "', cert_file: " + certs.file(name + ".crt") +
+         ", key_file: " + certs.file(name + ".key") + " }\n";
 }
 
 // ---- item 5: one port, one keyward ----
@@ -85,8 +95,8 @@ TEST(HostileStartup, AFifoAsTheCertificateStopsTheStartWithAClearMessage) {
   TempDir certs;
   makeCertificate(certs, "one");
   ASSERT_EQ(::mkfifo(certs.file("fifo.crt").c_str(), 0600), 0);
-  Keyward kw("tls: { listen: '127.0.0.1:0', cert_file: " + certs.file("fifo.crt") + ", key_file: " +
-                 certs.file("one.key") + " }\nkeys:\n  - { id: a, env: K }\n",
+  Keyward kw("tls: { listen: '127.0.0.1:0', cert_file: " + certs.file("fifo.crt") +
+                 ", key_file: " + certs.file("one.key") + " }\nkeys:\n  - { id: a, env: K }\n",
              {{"K", key}});
   EXPECT_EQ(kw.daemon().waitExit(5s), 1) << kw.output();
   EXPECT_NE(kw.daemon().err().find("cert_file"), std::string::npos) << kw.output();
@@ -98,8 +108,8 @@ TEST(HostileStartup, AFifoSwappedInBeforeSighupLeavesSigtermWorking) {
   TempDir certs;
   makeCertificate(certs, "one");
   certs.write("server.crt", readFile(certs.file("one.crt")), 0644);
-  Keyward kw("tls: { listen: '127.0.0.1:0', cert_file: " + certs.file("server.crt") + ", key_file: " +
-                 certs.file("one.key") + " }\nkeys:\n  - { id: a, env: K }\n",
+  Keyward kw("tls: { listen: '127.0.0.1:0', cert_file: " + certs.file("server.crt") +
+                 ", key_file: " + certs.file("one.key") + " }\nkeys:\n  - { id: a, env: K }\n",
              {{"K", key}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   ASSERT_EQ(::unlink(certs.file("server.crt").c_str()), 0);
@@ -123,7 +133,8 @@ TEST(HostileStartup, AKeyPastedIntoAPathFieldIsNeverEchoed) {
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   const std::vector<std::pair<const char*, std::string>> cases = {
       {"file: holds a key", "keys:\n  - { id: good, env: GOOD }\n  - { id: pasted, file: '" + plain + "' }\n"},
-      {"file: holds a key with a slash", "keys:\n  - { id: good, env: GOOD }\n  - { id: pasted, file: '" + slashed + "' }\n"},
+      {"file: holds a key with a slash",
+       "keys:\n  - { id: good, env: GOOD }\n  - { id: pasted, file: '" + slashed + "' }\n"},
       {"file: holds '/' + a key", "keys:\n  - { id: good, env: GOOD }\n  - { id: pasted, file: '/" + plain + "' }\n"},
       {"key_dirs path holds a key", "keys:\n  - { id: good, env: GOOD }\nkey_dirs:\n  - { path: '" + slashed + "' }\n"},
       {"env_files path holds a key", "keys:\n  - { id: good, env: GOOD }\nenv_files:\n  - { path: '" + plain + "' }\n"},
@@ -134,7 +145,7 @@ TEST(HostileStartup, AKeyPastedIntoAPathFieldIsNeverEchoed) {
     const std::string status = kw.status();
     EXPECT_NE(status.find("\"result\":\"failed\""), std::string::npos) << why << "\n" << status;
     EXPECT_NE(status.find("keyward.yaml line "), std::string::npos) << why << ": the error names the config line\n"
-                                                                     << status;
+                                                                    << status;
     EXPECT_EQ(kw.verifyStatus(good), 200) << why;
     expectNoKeyIn(status + kw.output(), {plain, slashed});
   }
@@ -208,8 +219,8 @@ int startWithPipedStdout(PipedDaemon& d, const std::string& config, const Env& e
 TEST(HostileStartup, AStalledLogReaderNeverStopsServing) {
   std::string key = newKey();
   TempDir dir;
-  const std::string config =
-      dir.write("keyward.yaml", "watch: false\nworkers: 2\nthrottle: { max_failures: 0 }\nkeys:\n  - { id: a, env: K }\n");
+  const std::string config = dir.write(
+      "keyward.yaml", "watch: false\nworkers: 2\nthrottle: { max_failures: 0 }\nkeys:\n  - { id: a, env: K }\n");
   PipedDaemon d;
   const int port = startWithPipedStdout(d, config, {{"K", key}});
   ASSERT_GT(port, 0);
@@ -374,8 +385,9 @@ TEST(HostileStartup, UnrelatedFilesBesideWatchedKeysCauseNoReload) {
 
 // Exit code of an `openssl s_client` TLS 1.2 handshake offering only `cipher`.
 int handshake(int port, const std::string& cipher) {
-  CommandResult r = runCommand("/bin/sh", {"-c", "/usr/bin/openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
-                                                     " -tls1_2 -cipher '" + cipher + "' </dev/null >/dev/null 2>&1"});
+  CommandResult r =
+      runCommand("/bin/sh", {"-c", "/usr/bin/openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                                       " -tls1_2 -cipher '" + cipher + "' </dev/null >/dev/null 2>&1"});
   return r.exitCode;
 }
 

@@ -46,8 +46,8 @@ struct RawCase {
 class HostileRequests : public ::testing::Test {
  protected:
   void SetUp() override {
-    kw_ = std::make_unique<Keyward>("throttle: { max_failures: 0 }\nkeys:\n  - { id: worker-1, peer: worker, env: K }\n",
-                                    Env{{"K", key_}});
+    kw_ = std::make_unique<Keyward>(
+        "throttle: { max_failures: 0 }\nkeys:\n  - { id: worker-1, peer: worker, env: K }\n", Env{{"K", key_}});
     ASSERT_TRUE(kw_->daemon().waitUntilServing()) << kw_->output();
   }
   std::string key_ = newKey();
@@ -62,7 +62,8 @@ TEST_F(HostileRequests, MalformedHttpAndCredentialTricksGetTheirAnswer) {
       {"obs-fold", get("X-API-Key: " + key_ + "\r\n continued\r\n"), 400},
       {"bare LF line endings", "GET /v1/verify HTTP/1.1\nHost: k\nX-API-Key: " + key_ + "\n\n", 400},
       {"invalid header name", get("X-API(Key): " + key_ + "\r\n"), 400},
-      {"NUL in a value", get("X-API-Key: " + key_.substr(0, 10) + std::string(1, '\0') + key_.substr(10) + "\r\n"), 400},
+      {"NUL in a value", get("X-API-Key: " + key_.substr(0, 10) + std::string(1, '\0') + key_.substr(10) + "\r\n"),
+       400},
       {"bare CR in a value", get("X-API-Key: " + key_.substr(0, 10) + "\r" + key_.substr(10) + "\r\n"), 400},
       {"control byte in the key", get("X-API-Key: " + key_.substr(0, 10) + "\x01" + key_.substr(10) + "\r\n"), 400},
       {"conflicting Content-Length", get("Content-Length: 1\r\nContent-Length: 2\r\n"), 400},
@@ -78,11 +79,13 @@ TEST_F(HostileRequests, MalformedHttpAndCredentialTricksGetTheirAnswer) {
       {"chunked with an empty list element", get("Transfer-Encoding: chunked,\r\n"), 400},
       {"chunked not last", get("Transfer-Encoding: chunked, gzip\r\n"), 400},
       {"huge header", get("X-Pad: " + std::string(70000, 'a') + "\r\n"), 431},
-      {"too many fields", [] {
+      {"too many fields",
+       [] {
          std::string h;
          for (int i = 0; i < 8200; ++i) h += "F:\r\n";  // more fields than the limit, within its bytes
          return get(h);
-       }(), 431},
+       }(),
+       431},
       {"huge URI", "GET /v1/verify?" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: k\r\n\r\n", 414},
       {"body too large", get("Content-Length: 5000\r\n"), 413},
       {"HTTP/2.0 request line", "GET /v1/verify HTTP/2.0\r\nHost: k\r\n\r\n", 505},
@@ -91,7 +94,8 @@ TEST_F(HostileRequests, MalformedHttpAndCredentialTricksGetTheirAnswer) {
       {"garbage request line", "HELLO\r\n\r\n", 400},
       {"NUL in the request line", std::string("GET /v1/ver\0ify HTTP/1.1\r\nHost: k\r\n\r\n", 38), 400},
       {"X-API-Key twice in two cases", get("X-API-Key: " + key_ + "\r\nx-api-key: " + key_ + "\r\n"), 401},
-      {"X-API-Key and a different Bearer", get("X-API-Key: " + key_ + "\r\nAuthorization: Bearer " + newKey() + "\r\n"), 401},
+      {"X-API-Key and a different Bearer", get("X-API-Key: " + key_ + "\r\nAuthorization: Bearer " + newKey() + "\r\n"),
+       401},
       {"Authorization twice", get("Authorization: Bearer " + key_ + "\r\nAUTHORIZATION: Bearer " + key_ + "\r\n"), 401},
       {"RFC 2047 encoded key", get("X-API-Key: =?UTF-8?Q?" + key_ + "?=\r\n"), 401},
       {"space inside the key", get("X-API-Key: " + key_.substr(0, 20) + " " + key_.substr(20) + "\r\n"), 401},
@@ -153,7 +157,8 @@ TEST(Throttle, RepeatedDenialsGet429ButAValidKeyStillPasses) {
   EXPECT_EQ(kw.verifyStatus(key), 200) << "an attacker must not lock a worker out";
   EXPECT_EQ(kw.verifyStatus(""), 429);
   EXPECT_TRUE(kw.daemon().waitForLog("\"event\":\"throttle\""));
-  EXPECT_TRUE(kw.daemon().waitForLog("\"event\":\"deny\",\"msg\":\"request denied\",\"code\":\"INVALID_KEY\",\"status\":401"))
+  EXPECT_TRUE(
+      kw.daemon().waitForLog("\"event\":\"deny\",\"msg\":\"request denied\",\"code\":\"INVALID_KEY\",\"status\":401"))
       << kw.daemon().out();
   EXPECT_NE(kw.daemon().out().find("\"client\":\"127.0.0.1:"), std::string::npos);
   // Behind a trusted proxy, each forwarded client has its own count.
@@ -180,8 +185,9 @@ TEST(Metrics, PrometheusTextPassesPromtool) {
   const std::string& m = r->body;
   for (const char* expected :
        {"keyward_verify_requests_total{code=\"ok\"} 3", "keyward_verify_requests_total{code=\"INVALID_KEY\"} 1",
-        "keyward_key_requests_total{key_id=\"worker-1\",result=\"allowed\"} 3", "keyward_reloads_total{result=\"ok\"} 2",
-        "keyward_key_set_generation 2", "keyward_keys{status=\"suspended\"} 1", "keyward_keys{status=\"active\"} 1",
+        "keyward_key_requests_total{key_id=\"worker-1\",result=\"allowed\"} 3",
+        "keyward_reloads_total{result=\"ok\"} 2", "keyward_key_set_generation 2",
+        "keyward_keys{status=\"suspended\"} 1", "keyward_keys{status=\"active\"} 1",
         "keyward_verify_duration_seconds_count 4", "keyward_connections_accepted_total",
         "keyward_key_last_used_timestamp_seconds{key_id=\"worker-1\"}"}) {
     EXPECT_NE(m.find(expected), std::string::npos) << expected << "\n" << m;
@@ -211,7 +217,8 @@ TEST(UnixSocket, ServesVerifyWithTheConfiguredMode) {
   address.sun_family = AF_UNIX;
   std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  const std::string request = "GET /v1/verify HTTP/1.1\r\nHost: k\r\nX-API-Key: " + key + "\r\nConnection: close\r\n\r\n";
+  const std::string request =
+      "GET /v1/verify HTTP/1.1\r\nHost: k\r\nX-API-Key: " + key + "\r\nConnection: close\r\n\r\n";
   ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
   std::string answer;
   char buffer[4096];
@@ -236,46 +243,88 @@ TEST(HostileSources, EveryBrokenSourceIsRefusedNamingItAndTheOldKeysServe) {
   std::string good = newKey();
   const std::string secret = newKey();  // must never be echoed, even when refused
   const std::vector<SourceCase> cases = {
-      {"malformed base64 in an env var", [](const TempDir&) { return "  - { id: b, env: BAD }\n"; }, {{"BAD", kBadBase64}}, "env BAD"},
-      {"short key in an env var", [](const TempDir&) { return "  - { id: b, env: BAD }\n"; }, {{"BAD", kShort}}, "env BAD"},
+      {"malformed base64 in an env var",
+       [](const TempDir&) { return "  - { id: b, env: BAD }\n"; },
+       {{"BAD", kBadBase64}},
+       "env BAD"},
+      {"short key in an env var",
+       [](const TempDir&) { return "  - { id: b, env: BAD }\n"; },
+       {{"BAD", kShort}},
+       "env BAD"},
       {"unset env var", [](const TempDir&) { return "  - { id: b, env: NOT_SET }\n"; }, {}, "env NOT_SET"},
-      {"short key in a file", [](const TempDir& d) { return "  - { id: b, file: " + d.write("short.key", kShort) + " }\n"; }, {}, "short.key"},
-      {"malformed base64 in a file", [](const TempDir& d) { return "  - { id: b, file: " + d.write("bad.key", kBadBase64) + " }\n"; }, {}, "bad.key"},
-      {"group-readable key file", [&](const TempDir& d) { return "  - { id: b, file: " + d.write("g.key", secret, 0640) + " }\n"; }, {}, "is readable or writable by group or others"},
-      {"world-readable key file", [&](const TempDir& d) { return "  - { id: b, file: " + d.write("w.key", secret, 0644) + " }\n"; }, {}, "is readable or writable by group or others"},
-      {"missing file", [](const TempDir& d) { return "  - { id: b, file: " + d.file("absent.key") + " }\n"; }, {}, "absent.key"},
-      {"empty file", [](const TempDir& d) { return "  - { id: b, file: " + d.write("empty.key", "") + " }\n"; }, {}, "empty.key"},
-      {"a FIFO", [](const TempDir& d) {
+      {"short key in a file",
+       [](const TempDir& d) { return "  - { id: b, file: " + d.write("short.key", kShort) + " }\n"; },
+       {},
+       "short.key"},
+      {"malformed base64 in a file",
+       [](const TempDir& d) { return "  - { id: b, file: " + d.write("bad.key", kBadBase64) + " }\n"; },
+       {},
+       "bad.key"},
+      {"group-readable key file",
+       [&](const TempDir& d) { return "  - { id: b, file: " + d.write("g.key", secret, 0640) + " }\n"; },
+       {},
+       "is readable or writable by group or others"},
+      {"world-readable key file",
+       [&](const TempDir& d) { return "  - { id: b, file: " + d.write("w.key", secret, 0644) + " }\n"; },
+       {},
+       "is readable or writable by group or others"},
+      {"missing file",
+       [](const TempDir& d) { return "  - { id: b, file: " + d.file("absent.key") + " }\n"; },
+       {},
+       "absent.key"},
+      {"empty file",
+       [](const TempDir& d) { return "  - { id: b, file: " + d.write("empty.key", "") + " }\n"; },
+       {},
+       "empty.key"},
+      {"a FIFO",
+       [](const TempDir& d) {
          ::mkfifo(d.file("fifo.key").c_str(), 0600);
          return "  - { id: b, file: " + d.file("fifo.key") + " }\n";
-       }, {}, "fifo.key"},
-      {"a directory", [](const TempDir& d) { return "  - { id: b, file: " + d.mkdir("dir.key") + " }\n"; }, {}, "dir.key"},
-      {"a dangling symlink", [](const TempDir& d) {
+       },
+       {},
+       "fifo.key"},
+      {"a directory",
+       [](const TempDir& d) { return "  - { id: b, file: " + d.mkdir("dir.key") + " }\n"; },
+       {},
+       "dir.key"},
+      {"a dangling symlink",
+       [](const TempDir& d) {
          ::symlink(d.file("nowhere").c_str(), d.file("dangling.key").c_str());
          return "  - { id: b, file: " + d.file("dangling.key") + " }\n";
-       }, {}, "dangling.key"},
-      {"short key in a key directory", [](const TempDir& d) {
+       },
+       {},
+       "dangling.key"},
+      {"short key in a key directory",
+       [](const TempDir& d) {
          d.mkdir("kd");
          d.write("kd/worker-x", kShort);
          return std::string();
-       }, {}, "worker-x"},
-      {"short key on an env file line", [](const TempDir& d) {
+       },
+       {},
+       "worker-x"},
+      {"short key on an env file line",
+       [](const TempDir& d) {
          d.write("k.env", "# keys\nA_KEY=" + newKey() + "\nB_KEY=" + kShort + "\n");
          return std::string();
-       }, {}, "line 3"},
+       },
+       {},
+       "line 3"},
   };
   for (const SourceCase& c : cases) {
     std::string extra;
-    Keyward kw(
-        [&](const TempDir& dir) {
-          return "keys:\n  - { id: good, env: GOOD }\n";
-        },
-        [&] { Env e = c.env; e["GOOD"] = good; return e; }());
+    Keyward kw([&](const TempDir& dir) { return "keys:\n  - { id: good, env: GOOD }\n"; },
+               [&] {
+                 Env e = c.env;
+                 e["GOOD"] = good;
+                 return e;
+               }());
     ASSERT_TRUE(kw.daemon().waitUntilServing()) << c.why << kw.output();
     std::string lines = c.keysYaml(kw.dir());
     std::string yaml = "keys:\n  - { id: good, env: GOOD }\n" + lines;
-    if (::access(kw.dir().file("kd").c_str(), F_OK) == 0) yaml += "key_dirs:\n  - { path: " + kw.dir().file("kd") + " }\n";
-    if (::access(kw.dir().file("k.env").c_str(), F_OK) == 0) yaml += "env_files:\n  - { path: " + kw.dir().file("k.env") + " }\n";
+    if (::access(kw.dir().file("kd").c_str(), F_OK) == 0)
+      yaml += "key_dirs:\n  - { path: " + kw.dir().file("kd") + " }\n";
+    if (::access(kw.dir().file("k.env").c_str(), F_OK) == 0)
+      yaml += "env_files:\n  - { path: " + kw.dir().file("k.env") + " }\n";
     kw.rewriteConfig(yaml);
     ASSERT_TRUE(kw.reload()) << c.why;
     const std::string status = kw.status();
@@ -289,9 +338,11 @@ TEST(HostileSources, EveryBrokenSourceIsRefusedNamingItAndTheOldKeysServe) {
 
 TEST(HostileSources, KubernetesModeOptOutAcceptsA0644File) {
   std::string key = newKey();
-  Keyward kw([&](const TempDir& d) {
-    return "keys:\n  - { id: k8s, file: " + d.write("k8s.key", key, 0644) + ", check_permissions: false }\n";
-  }, {});
+  Keyward kw(
+      [&](const TempDir& d) {
+        return "keys:\n  - { id: k8s, file: " + d.write("k8s.key", key, 0644) + ", check_permissions: false }\n";
+      },
+      {});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   EXPECT_EQ(kw.verifyStatus(key), 200);
 }
@@ -323,10 +374,14 @@ TEST(HostileSources, AKeyFileRewrittenDuringReloadsNeverYieldsAMixedKey) {
   const std::string b = runCommand(KEYGEN_BIN, {"--bytes", "96"}).out.substr(0, 128);
   ASSERT_EQ(b.size(), 128u);
   std::string path;
-  Keyward kw([&](const TempDir& d) {
-    path = d.write("rotating.key", a);
-    return "watch: false\nthrottle: { max_failures: 0 }\nkeys:\n  - { id: spare, env: SPARE }\n  - { id: r, file: " + path + " }\n";
-  }, {{"SPARE", newKey()}});
+  Keyward kw(
+      [&](const TempDir& d) {
+        path = d.write("rotating.key", a);
+        return "watch: false\nthrottle: { max_failures: 0 }\nkeys:\n  - { id: spare, env: SPARE }\n  - { id: r, "
+               "file: " +
+               path + " }\n";
+      },
+      {{"SPARE", newKey()}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   std::atomic<bool> stop{false};
   std::thread writer([&] {
@@ -353,10 +408,12 @@ TEST(HostileSources, AKeyFileRewrittenDuringReloadsNeverYieldsAMixedKey) {
 TEST(HostileSources, AnUnreadableKeyFileIsRefused) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads any file; run the suite as a user to cover this case";
   std::string good = newKey();
-  Keyward kw([&](const TempDir& d) {
-    const std::string locked = d.write("locked.key", newKey(), 0000);
-    return "keys:\n  - { id: good, env: GOOD }\n  - { id: locked, file: " + locked + " }\n";
-  }, {{"GOOD", good}});
+  Keyward kw(
+      [&](const TempDir& d) {
+        const std::string locked = d.write("locked.key", newKey(), 0000);
+        return "keys:\n  - { id: good, env: GOOD }\n  - { id: locked, file: " + locked + " }\n";
+      },
+      {{"GOOD", good}});
   EXPECT_EQ(kw.daemon().waitExit(), 1);
   EXPECT_NE(kw.output().find("locked.key"), std::string::npos) << kw.output();
 }

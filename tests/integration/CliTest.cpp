@@ -24,7 +24,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-CommandResult keyward(std::vector<std::string> args, Env env = {}) { return runCommand(KEYWARD_BIN, std::move(args), "", env); }
+CommandResult keyward(std::vector<std::string> args, Env env = {}) {
+  return runCommand(KEYWARD_BIN, std::move(args), "", env);
+}
 
 TEST(Cli, EverySubcommandAnswersHelpOnStdoutWithExitZero) {
   struct Case {
@@ -51,8 +53,8 @@ TEST(Cli, EverySubcommandAnswersHelpOnStdoutWithExitZero) {
 }
 
 TEST(Cli, VersionEverywhere) {
-  const std::vector<std::vector<std::string>> cases = {{"--version"}, {"keys", "--version"}, {"verify", "--version"},
-                                                       {"reload", "--version"}, {"reload", "-V"}};
+  const std::vector<std::vector<std::string>> cases = {
+      {"--version"}, {"keys", "--version"}, {"verify", "--version"}, {"reload", "--version"}, {"reload", "-V"}};
   for (const auto& args : cases) {
     CommandResult r = keyward(args);
     EXPECT_EQ(r.exitCode, 0) << args.front() << ": " << r.err;
@@ -64,8 +66,11 @@ TEST(Cli, VersionEverywhere) {
 }
 
 TEST(Cli, UsageErrorsGoToStderrWithExitTwo) {
-  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"verify", "--bogus"}, {"reload", "--pid"}, {"keys", "frobnicate"}, {"verify", "--url=ftp://x", "--key-env=K"}}) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"verify", "--bogus"},
+                                             {"reload", "--pid"},
+                                             {"keys", "frobnicate"},
+                                             {"verify", "--url=ftp://x", "--key-env=K"}}) {
     CommandResult r = keyward(args, {{"K", newKey()}, {"KEYWARD_ADMIN_KEY", newKey()}});
     EXPECT_EQ(r.exitCode, 2) << args.back() << ": " << r.out << r.err;
     EXPECT_EQ(r.out, "");
@@ -79,7 +84,8 @@ TEST(Cli, VerifyTakesOptEqualsValueAndEncodesThePeer) {
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   const std::string url = "http://127.0.0.1:" + std::to_string(kw.port());
   // "team+ci" must arrive as is, not as "team ci" (a '+' in a query means a space).
-  CommandResult r = keyward({"verify", "--url=" + url, "--key-env=K", "--peer=team+ci", "--scope", "runs:write"}, {{"K", key}});
+  CommandResult r =
+      keyward({"verify", "--url=" + url, "--key-env=K", "--peer=team+ci", "--scope", "runs:write"}, {{"K", key}});
   EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
   EXPECT_EQ(r.out, "accepted: key ci-1 (peer team+ci)\n");
   CommandResult other = keyward({"verify", "--url", url, "--key-env", "K", "--peer", "team ci"}, {{"K", key}});
@@ -136,7 +142,8 @@ TEST(Cli, VerifyFailsWhenTheAnswerIsNotKeywards) {
        "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
        "<h1>Welcome!</h1>\r\n"},
       {"the headers but another body",
-       "HTTP/1.1 200 OK\r\nX-Keyward-Key-Id: a\r\nX-Keyward-Peer: p\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"},
+       "HTTP/1.1 200 OK\r\nX-Keyward-Key-Id: a\r\nX-Keyward-Peer: p\r\nContent-Length: 2\r\nConnection: "
+       "close\r\n\r\nok"},
       {"a 401 from a proxy, without X-Keyward-Code",
        "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
   };
@@ -154,7 +161,8 @@ TEST(Cli, ReachesTheDaemonOverItsUnixSocket) {
   Keyward kw(
       [&](const TempDir& dir) {
         socket = dir.file("kw.sock");
-        return "listen_unix: { path: " + socket + " }\nkeys:\n  - { id: w, peer: worker, env: K }\n"
+        return "listen_unix: { path: " + socket +
+               " }\nkeys:\n  - { id: w, peer: worker, env: K }\n"
                "  - { id: ops, peer: ops, scopes: [admin], env: A }\n";
       },
       {{"K", key}, {"A", admin}});
@@ -162,7 +170,8 @@ TEST(Cli, ReachesTheDaemonOverItsUnixSocket) {
   CommandResult r = keyward({"verify", "--url", "unix:" + socket, "--key-env", "K"}, {{"K", key}});
   EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
   EXPECT_EQ(r.out, "accepted: key w (peer worker)\n");
-  CommandResult list = keyward({"keys", "list", "--url=unix:" + socket, "--format=json"}, {{"KEYWARD_ADMIN_KEY", admin}});
+  CommandResult list =
+      keyward({"keys", "list", "--url=unix:" + socket, "--format=json"}, {{"KEYWARD_ADMIN_KEY", admin}});
   EXPECT_EQ(list.exitCode, 0) << list.out << list.err;
   EXPECT_NE(list.out.find("\"id\":\"w\""), std::string::npos) << list.out;
   CommandResult reload = keyward({"reload", "--url", "unix:" + socket, "--pid", std::to_string(kw.daemon().pid())});
@@ -172,10 +181,10 @@ TEST(Cli, ReachesTheDaemonOverItsUnixSocket) {
 
 TEST(Cli, ReachesTheDaemonOverHttps) {
   TempDir certs;
-  CommandResult made = runCommand(
-      "/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                           certs.file("s.key"), "-out", certs.file("s.crt"), "-days", "2", "-subj", "/CN=keyward-test",
-                           "-addext", "subjectAltName=IP:127.0.0.1"});
+  CommandResult made =
+      runCommand("/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                      "-keyout", certs.file("s.key"), "-out", certs.file("s.crt"), "-days", "2",
+                                      "-subj", "/CN=keyward-test", "-addext", "subjectAltName=IP:127.0.0.1"});
   ASSERT_EQ(made.exitCode, 0) << made.err;
   ASSERT_EQ(::chmod(certs.file("s.key").c_str(), 0600), 0);
   std::string key = newKey();
@@ -213,8 +222,9 @@ TEST(Cli, ReloadOfTheWrongDaemonSaysWhichUrlAndDoesNotWait) {
 
   // Without --url or --config: the message names the URL polled and where it came from.
   const std::string config = a.dir().write("elsewhere.yaml", "listen: \"127.0.0.1:1\"\nkeys: []\n");
-  CommandResult guessed = runCommand(KEYWARD_BIN, {"reload", "--pid", std::to_string(a.daemon().pid()), "--timeout", "3"},
-                                     "", {{"KEYWARD_CONFIG", config}});
+  CommandResult guessed =
+      runCommand(KEYWARD_BIN, {"reload", "--pid", std::to_string(a.daemon().pid()), "--timeout", "3"}, "",
+                 {{"KEYWARD_CONFIG", config}});
   EXPECT_EQ(guessed.exitCode, 2);
   EXPECT_NE(guessed.err.find("http://127.0.0.1:1"), std::string::npos) << guessed.err;
   EXPECT_NE(guessed.err.find(config), std::string::npos) << "says where the address came from: " << guessed.err;
@@ -270,13 +280,15 @@ TEST(Cli, KeygenNamesTheMistake) {
 TEST(RunScript, BuildsOnlyWhatItRunsAndKeepsTheUsersConfig) {
   TempDir dir;
   const std::string dev = dir.mkdir("dev");
-  const std::string edited = "# mine\nlisten: \"127.0.0.1:0\"\nkeys:\n  - { id: mine, peer: me, file: " + dev + "/dev.key }\n";
+  const std::string edited =
+      "# mine\nlisten: \"127.0.0.1:0\"\nkeys:\n  - { id: mine, peer: me, file: " + dev + "/dev.key }\n";
   dir.write("dev/keyward.yaml", edited);
   dir.mkdir("bin");
   dir.write("bin/cmake", "#!/bin/sh\necho \"$*\" >> " + dir.file("cmake.args") + "\n", 0755);
   const std::string build = std::filesystem::path(KEYWARD_BIN).parent_path().string();
   Daemon run("/bin/bash", {std::string(KEYWARD_SOURCE_DIR) + "/scripts/run.sh"},
-             {{"PATH", dir.file("bin") + ":/usr/sbin:/usr/bin:/sbin:/bin"}, {"KEYWARD_DEV_DIR", dev},
+             {{"PATH", dir.file("bin") + ":/usr/sbin:/usr/bin:/sbin:/bin"},
+              {"KEYWARD_DEV_DIR", dev},
               {"KEYWARD_BUILD_DIR", build}});
   ASSERT_TRUE(run.waitUntilServing()) << run.out() << run.err();
   EXPECT_EQ(readFile(dev + "/keyward.yaml"), edited) << "run.sh overwrote the user's config";

@@ -21,7 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 const std::string kShortKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==";
 
 std::string keyFileConfig(const std::string& dir) {
@@ -31,9 +30,10 @@ std::string keyFileConfig(const std::string& dir) {
 
 TEST(Daemon, VerifiesValidInvalidMissingAndAmbiguousCredentials) {
   std::string worker = newKey(), api = newKey(), unknown = newKey();
-  Keyward kw("keys:\n  - { id: worker-1, peer: worker, env: WORKER_API_KEY }\n"
-             "  - { id: api-1, peer: api, env: API_KEY }\n",
-             {{"WORKER_API_KEY", worker}, {"API_KEY", api}});
+  Keyward kw(
+      "keys:\n  - { id: worker-1, peer: worker, env: WORKER_API_KEY }\n"
+      "  - { id: api-1, peer: api, env: API_KEY }\n",
+      {{"WORKER_API_KEY", worker}, {"API_KEY", api}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
 
   auto ok = kw.verify({{"X-API-Key", worker}});
@@ -62,11 +62,13 @@ TEST(Daemon, VerifiesValidInvalidMissingAndAmbiguousCredentials) {
   const std::vector<Denied> denials = {
       {"unknown key", {{"X-API-Key", unknown}}, "INVALID_KEY"},
       {"no key", {}, "MISSING_KEY"},
-      {"key with its letters' case flipped", {{"X-API-Key", [&] {
-                                                std::string k = worker;
-                                                for (char& c : k) c = static_cast<char>(isupper(c) ? tolower(c) : toupper(c));
-                                                return k;
-                                              }()}},
+      {"key with its letters' case flipped",
+       {{"X-API-Key",
+         [&] {
+           std::string k = worker;
+           for (char& c : k) c = static_cast<char>(isupper(c) ? tolower(c) : toupper(c));
+           return k;
+         }()}},
        "INVALID_KEY"},
       {"two different keys", {{"X-API-Key", worker}, {"Authorization", "Bearer " + api}}, "AMBIGUOUS_KEY"},
       {"X-API-Key twice", {{"X-API-Key", worker}, {"x-api-key", worker}}, "AMBIGUOUS_KEY"},
@@ -193,8 +195,8 @@ TEST(Daemon, BrokenConfigOnReloadKeepsTheOldKeysServing) {
   std::string extra = newKey();
   secrets.write("extra.key", extra);
   secrets.write("short.key", kShortKey);
-  kw.rewriteConfig("keys:\n  - { id: extra, file: " + secrets.file("extra.key") + " }\n  - { id: short, file: " +
-                   secrets.file("short.key") + " }\n");
+  kw.rewriteConfig("keys:\n  - { id: extra, file: " + secrets.file("extra.key") +
+                   " }\n  - { id: short, file: " + secrets.file("short.key") + " }\n");
   ASSERT_TRUE(kw.reload());
   EXPECT_EQ(kw.verifyStatus(extra), 401) << "a failed reload must not apply part of the new config";
   EXPECT_EQ(kw.verifyStatus(api), 200);
@@ -292,7 +294,8 @@ TEST(Daemon, CheckConfigListsKeysWithFingerprintsOnly) {
   std::string config = dir.write("k.yaml", "keys:\n  - { id: worker-1, peer: worker, env: K }\n");
   CommandResult ok = runCommand(KEYWARD_BIN, {"--check-config", "--config", config}, "", {{"K", key}});
   EXPECT_EQ(ok.exitCode, 0) << ok.err;
-  EXPECT_NE(ok.out.find("key worker-1  peer worker  fingerprint " + fingerprintOfKey(key)), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("key worker-1  peer worker  fingerprint " + fingerprintOfKey(key)), std::string::npos)
+      << ok.out;
   expectNoKeyIn(ok.out + ok.err, {key});
 
   CommandResult bad = runCommand(KEYWARD_BIN, {"--check-config", "--config", config}, "", {{"K", kShortKey}});
@@ -349,9 +352,9 @@ TEST(Keygen, KeysAreAcceptedByCheckAndByTheDaemon) {
   std::string digestKey = runCommand(KEYGEN_BIN, {}).out;
   digestKey.pop_back();
   std::string sha = runCommand(KEYGEN_BIN, {"sha256"}, digestKey).out;
-  Keyward kw("keys:\n  - { id: stdout, env: K1 }\n  - { id: url, env: K2 }\n  - { id: file, file: " + dir.file("w.key") +
-                 " }\n  - { id: digest, sha256: " + sha.substr(8, 64) + " }\nenv_files:\n  - { path: " + envFile +
-                 ", peer: worker }\n",
+  Keyward kw("keys:\n  - { id: stdout, env: K1 }\n  - { id: url, env: K2 }\n  - { id: file, file: " +
+                 dir.file("w.key") + " }\n  - { id: digest, sha256: " + sha.substr(8, 64) +
+                 " }\nenv_files:\n  - { path: " + envFile + ", peer: worker }\n",
              {{"K1", key}, {"K2", urlKey}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   EXPECT_EQ(kw.verifyStatus(key), 200);

@@ -62,16 +62,18 @@ TEST(Leaks, AReportSuspendsTheKeyAtOnceAcrossReloadsAndRestartsUntilCleared) {
 
   // GitHub's partner alert shape, with a token that was never a key beside the real one:
   // the answer is the same for a report of only unknown tokens.
-  const std::string report = "[{\"token\":\"" + leaked +
-                             "\",\"type\":\"acme_live\",\"url\":\"https://github.com/o/r/blob/abc/.env\","
-                             "\"source\":\"content\"},{\"token\":\"not-a-key\",\"type\":\"x\",\"url\":\"\",\"source\":\"\"}]";
+  const std::string report =
+      "[{\"token\":\"" + leaked +
+      "\",\"type\":\"acme_live\",\"url\":\"https://github.com/o/r/blob/abc/.env\","
+      "\"source\":\"content\"},{\"token\":\"not-a-key\",\"type\":\"x\",\"url\":\"\",\"source\":\"\"}]";
   auto answered = post(kw.port(), "/v1/leaks", reporter, report);
   ASSERT_TRUE(answered);
   EXPECT_EQ(answered->status, 200) << answered->raw;
   EXPECT_EQ(answered->body, "{\"received\":2}");
   auto unknown = post(kw.port(), "/v1/leaks", reporter,
-                      "[{\"token\":\"" + newKey() + "\",\"type\":\"x\",\"url\":\"\",\"source\":\"\"},"
-                      "{\"token\":\"b\",\"type\":\"x\",\"url\":\"\",\"source\":\"\"}]");
+                      "[{\"token\":\"" + newKey() +
+                          "\",\"type\":\"x\",\"url\":\"\",\"source\":\"\"},"
+                          "{\"token\":\"b\",\"type\":\"x\",\"url\":\"\",\"source\":\"\"}]");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 200);
   EXPECT_EQ(unknown->body, answered->body) << "unknown tokens are answered alike";
@@ -103,7 +105,8 @@ TEST(Leaks, AReportSuspendsTheKeyAtOnceAcrossReloadsAndRestartsUntilCleared) {
   EXPECT_EQ(post(kw.port(), "/v1/leaks", reporter, "{\"token\":1}")->status, 400);
 
   const std::string url0 = "http://127.0.0.1:" + std::to_string(kw.port());
-  CommandResult keysList = runCommand(KEYWARD_BIN, {"keys", "list", "--url", url0, "--admin-key-file", kw.dir().file("admin.key")});
+  CommandResult keysList =
+      runCommand(KEYWARD_BIN, {"keys", "list", "--url", url0, "--admin-key-file", kw.dir().file("admin.key")});
   EXPECT_EQ(keysList.exitCode, 0) << keysList.err;
   EXPECT_NE(keysList.out.find("suspended (leaked)"), std::string::npos) << keysList.out;
 
@@ -111,7 +114,8 @@ TEST(Leaks, AReportSuspendsTheKeyAtOnceAcrossReloadsAndRestartsUntilCleared) {
   ASSERT_TRUE(kw.reload());
   EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", leaked}})), "SUSPENDED");
   ASSERT_TRUE(kw.restart()) << kw.output();
-  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", leaked}})), "SUSPENDED") << "suspended.json: " << readFile(stateDir + "/suspended.json");
+  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", leaked}})), "SUSPENDED")
+      << "suspended.json: " << readFile(stateDir + "/suspended.json");
   EXPECT_EQ(readFile(stateDir + "/state.json").find(toHex(sha256(leaked))), std::string::npos)
       << "suspensions are not kept in state.json (which may be set aside)";
 
@@ -121,7 +125,8 @@ TEST(Leaks, AReportSuspendsTheKeyAtOnceAcrossReloadsAndRestartsUntilCleared) {
   CommandResult listed = runCommand(KEYWARD_BIN, {"leaked", "--list", "--url", url, "--admin-key-file", adminFile});
   EXPECT_EQ(listed.exitCode, 0) << listed.err;
   EXPECT_NE(listed.out.find("worker  " + fp), std::string::npos) << listed.out;
-  CommandResult cleared = runCommand(KEYWARD_BIN, {"leaked", "--clear", "worker", "--url", url, "--admin-key-file", adminFile});
+  CommandResult cleared =
+      runCommand(KEYWARD_BIN, {"leaked", "--clear", "worker", "--url", url, "--admin-key-file", adminFile});
   EXPECT_EQ(cleared.exitCode, 0) << cleared.err;
   EXPECT_EQ(kw.verifyStatus(leaked), 200);
   ASSERT_TRUE(kw.restart()) << kw.output();
@@ -130,8 +135,8 @@ TEST(Leaks, AReportSuspendsTheKeyAtOnceAcrossReloadsAndRestartsUntilCleared) {
   // keyward leaked --key-file reports a key file the same way.
   kw.dir().write("leaked.key", leaked + "\n");
   const std::string newUrl = "http://127.0.0.1:" + std::to_string(kw.port());  // port 0: a new one after restart
-  CommandResult reported = runCommand(
-      KEYWARD_BIN, {"leaked", "--key-file", kw.dir().file("leaked.key"), "--url", newUrl, "--admin-key-file", adminFile});
+  CommandResult reported = runCommand(KEYWARD_BIN, {"leaked", "--key-file", kw.dir().file("leaked.key"), "--url",
+                                                    newUrl, "--admin-key-file", adminFile});
   EXPECT_EQ(reported.exitCode, 0) << reported.err;
   EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", leaked}})), "SUSPENDED");
   expectNoKeyIn(kw.output() + listed.out + listed.err + cleared.out + reported.out + reported.err,
@@ -170,11 +175,16 @@ TEST(Leaks, ScanFindsKeysInATreeAndFailsOnlyOnLiveOnes) {
   CommandResult r = runCommand(KEYWARD_BIN, {"scan", "--config", config, dir.file("repo")}, "", env);
   EXPECT_EQ(r.exitCode, 1) << r.err;
   EXPECT_NE(r.out.find("client.py:3: key fingerprint " + fingerprintOfKey(configured) + " configured key 'worker'"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("deploy.yaml:3: prefixed key acme_live_... fingerprint " + fingerprintOfKey(prefixed) +
-                       " configured key 'pre'"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(".env:2: prefixed key other_app_... fingerprint " + fingerprintOfKey(stray) +
-                       " (not in the config)"), std::string::npos) << r.out;
+                       " configured key 'pre'"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(
+      r.out.find(".env:2: prefixed key other_app_... fingerprint " + fingerprintOfKey(stray) + " (not in the config)"),
+      std::string::npos)
+      << r.out;
   EXPECT_EQ(r.out.find("settings.json"), std::string::npos) << "decoys: " << r.out;
   EXPECT_EQ(r.out.find(".git"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("blob.bin"), std::string::npos) << r.out;
@@ -204,9 +214,10 @@ TEST(Reload, EveryReloadSaysWhatChangedInStatusLogAndStateFile) {
                    "\nkeys:\n  - { id: b, env: B, scopes: [read, write] }\n  - { id: c, env: C2 }\n"
                    "  - { id: d, env: D }\n");
   ASSERT_TRUE(kw.reload());
-  const std::string expected = "\"changes\":{\"added\":[\"d\"],\"removed\":[\"a\"],\"policy_changed\":[\"b\"],"
-                               "\"secret_changed\":[{\"id\":\"c\",\"old\":\"" + fingerprintOfKey(c) +
-                               "\",\"new\":\"" + fingerprintOfKey(c2) + "\"}]";
+  const std::string expected =
+      "\"changes\":{\"added\":[\"d\"],\"removed\":[\"a\"],\"policy_changed\":[\"b\"],"
+      "\"secret_changed\":[{\"id\":\"c\",\"old\":\"" +
+      fingerprintOfKey(c) + "\",\"new\":\"" + fingerprintOfKey(c2) + "\"}]";
   EXPECT_NE(kw.status().find(expected), std::string::npos) << kw.status();
   EXPECT_TRUE(kw.daemon().waitForLog("\"event\":\"reload_diff\"")) << kw.output();
   std::string state;
@@ -243,11 +254,11 @@ TEST(Reload, DryRunListsTheDecisionsAConfigChangeWouldFlipAndAppliesNothing) {
   const std::string next = kw.dir().write(
       "next.yaml", "watch: false\n" + config("  - { id: worker, env: WORKER, peer: batch, scopes: [] }\n"
                                              "  - { id: paused, env: PAUSED, peer: worker, scopes: [runs:read] }\n"));
-  CommandResult r = runCommand(KEYWARD_BIN,
-                               {"reload", "--dry-run", "--config", next, "--url",
-                                "http://127.0.0.1:" + std::to_string(kw.port()), "--admin-key-file",
-                                kw.dir().file("admin.key")},
-                               "", {{"ADMIN", admin}, {"WORKER", worker}, {"OTHER", other}, {"PAUSED", paused}});
+  CommandResult r =
+      runCommand(KEYWARD_BIN,
+                 {"reload", "--dry-run", "--config", next, "--url", "http://127.0.0.1:" + std::to_string(kw.port()),
+                  "--admin-key-file", kw.dir().file("admin.key")},
+                 "", {{"ADMIN", admin}, {"WORKER", worker}, {"OTHER", other}, {"PAUSED", paused}});
   EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("flip worker GET /runs/7 at "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(": allow -> INSUFFICIENT_SCOPE"), std::string::npos) << r.out;
@@ -266,11 +277,11 @@ TEST(Reload, DryRunListsTheDecisionsAConfigChangeWouldFlipAndAppliesNothing) {
 
   // The same config as running: nothing would flip.
   const std::string same = kw.dir().file("keyward.yaml");
-  CommandResult unchanged = runCommand(KEYWARD_BIN,
-                                       {"reload", "--dry-run", "--config", same, "--url",
-                                        "http://127.0.0.1:" + std::to_string(kw.port()), "--admin-key-file",
-                                        kw.dir().file("admin.key")},
-                                       "", {{"ADMIN", admin}, {"WORKER", worker}, {"OTHER", other}, {"PAUSED", paused}});
+  CommandResult unchanged =
+      runCommand(KEYWARD_BIN,
+                 {"reload", "--dry-run", "--config", same, "--url", "http://127.0.0.1:" + std::to_string(kw.port()),
+                  "--admin-key-file", kw.dir().file("admin.key")},
+                 "", {{"ADMIN", admin}, {"WORKER", worker}, {"OTHER", other}, {"PAUSED", paused}});
   EXPECT_EQ(unchanged.exitCode, 0) << unchanged.out << unchanged.err;
   EXPECT_NE(unchanged.out.find("no recorded decision would change"), std::string::npos) << unchanged.out;
 }

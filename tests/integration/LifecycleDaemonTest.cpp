@@ -25,10 +25,14 @@ std::string codeOf(const std::optional<HttpResponse>& r) { return r ? r->header(
 
 TEST(Lifecycle, KeyStopsAtItsExpiryWithoutAReloadAndItsSuccessorTakesOver) {
   std::string old = newKey(), next = newKey();
-  Keyward kw("expiry_warning: 1h\nkeys:\n"
-             "  - { id: worker-old, peer: worker, env: OLD, expires: '" + rfc3339In(1500ms) + "' }\n"
-             "  - { id: worker-new, peer: worker, env: NEW, not_before: '" + rfc3339In(-1h) + "' }\n",
-             {{"OLD", old}, {"NEW", next}});
+  Keyward kw(
+      "expiry_warning: 1h\nkeys:\n"
+      "  - { id: worker-old, peer: worker, env: OLD, expires: '" +
+          rfc3339In(1500ms) +
+          "' }\n"
+          "  - { id: worker-new, peer: worker, env: NEW, not_before: '" +
+          rfc3339In(-1h) + "' }\n",
+      {{"OLD", old}, {"NEW", next}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
 
   auto before = kw.verify({{"X-API-Key", old}});
@@ -52,9 +56,13 @@ TEST(Lifecycle, CheckConfigListsStatusExpiryAndKeysExpiringSoon) {
   TempDir dir;
   const std::string config = dir.write("k.yaml",
                                        "expiry_warning: 2d\nkeys:\n"
-                                       "  - { id: soon, env: A, expires: '" + rfc3339In(std::chrono::hours(30)) + "' }\n"
-                                       "  - { id: later, env: B, expires: '" + rfc3339In(std::chrono::hours(24 * 30)) + "' }\n"
-                                       "  - { id: paused, env: C, status: suspended }\n");
+                                       "  - { id: soon, env: A, expires: '" +
+                                           rfc3339In(std::chrono::hours(30)) +
+                                           "' }\n"
+                                           "  - { id: later, env: B, expires: '" +
+                                           rfc3339In(std::chrono::hours(24 * 30)) +
+                                           "' }\n"
+                                           "  - { id: paused, env: C, status: suspended }\n");
   std::string a = newKey(), b = newKey(), c = newKey();
   CommandResult r = runCommand(KEYWARD_BIN, {"--check-config", "--config", config}, "", {{"A", a}, {"B", b}, {"C", c}});
   EXPECT_EQ(r.exitCode, 0) << r.err;
@@ -67,11 +75,14 @@ TEST(Lifecycle, CheckConfigListsStatusExpiryAndKeysExpiringSoon) {
 
 TEST(Lifecycle, NotYetValidAndSuspendedKeysAreRefusedWithTheirReason) {
   std::string later = newKey(), paused = newKey();
-  Keyward kw("keys:\n"
-             "  - { id: later, env: LATER, not_before: '" + rfc3339In(1h) + "' }\n"
-             "  - { id: paused, env: PAUSED, status: suspended }\n"
-             "  - { id: spare, env: SPARE }\n",
-             {{"LATER", later}, {"PAUSED", paused}, {"SPARE", newKey()}});
+  Keyward kw(
+      "keys:\n"
+      "  - { id: later, env: LATER, not_before: '" +
+          rfc3339In(1h) +
+          "' }\n"
+          "  - { id: paused, env: PAUSED, status: suspended }\n"
+          "  - { id: spare, env: SPARE }\n",
+      {{"LATER", later}, {"PAUSED", paused}, {"SPARE", newKey()}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", later}})), "NOT_YET_VALID");
   auto r = kw.verify({{"X-API-Key", paused}});
@@ -80,7 +91,8 @@ TEST(Lifecycle, NotYetValidAndSuspendedKeysAreRefusedWithTheirReason) {
   EXPECT_EQ(r->body, R"({"valid":false,"code":"SUSPENDED"})");
 
   // Suspension is reversible.
-  kw.rewriteConfig("keys:\n  - { id: later, env: LATER, not_before: '" + rfc3339In(1h) + "' }\n"
+  kw.rewriteConfig("keys:\n  - { id: later, env: LATER, not_before: '" + rfc3339In(1h) +
+                   "' }\n"
                    "  - { id: paused, env: PAUSED }\n  - { id: spare, env: SPARE }\n");
   ASSERT_TRUE(kw.reload());
   EXPECT_EQ(kw.verifyStatus(paused), 200);
@@ -139,7 +151,8 @@ TEST(Lifecycle, UsageCountersAndLastUsedSurviveARestart) {
   std::string worker = newKey(), admin = newKey();
   Keyward kw(
       [&](const TempDir& dir) {
-        return "state_dir: " + dir.file("state") + "\nstate_interval: 1h\nkeys:\n"
+        return "state_dir: " + dir.file("state") +
+               "\nstate_interval: 1h\nkeys:\n"
                "  - { id: worker-1, peer: worker, env: WORKER, scopes: [runs:read] }\n"
                "  - { id: admin, peer: ops, env: ADMIN, scopes: [admin] }\n"
                "routes:\n  - { methods: [POST], path: '/runs/**', scope: runs:write }\n";
@@ -147,7 +160,8 @@ TEST(Lifecycle, UsageCountersAndLastUsedSurviveARestart) {
       {{"WORKER", worker}, {"ADMIN", admin}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(kw.verify({{"X-API-Key", worker}, {"X-Original-URI", "/runs/7"}, {"X-Original-Method", "GET"}})->status, 200);
+    EXPECT_EQ(kw.verify({{"X-API-Key", worker}, {"X-Original-URI", "/runs/7"}, {"X-Original-Method", "GET"}})->status,
+              200);
   }
   auto denied = kw.verify({{"X-API-Key", worker}, {"X-Original-URI", "/runs/7"}, {"X-Original-Method", "POST"}});
   ASSERT_TRUE(denied);
@@ -169,7 +183,8 @@ TEST(Lifecycle, UsageCountersAndLastUsedSurviveARestart) {
   EXPECT_NE(after->body.find(lastUsed.str()), std::string::npos) << after->body;
   auto calls = httpRequest(kw.port(), "GET", "/v1/keys/worker-1/calls", {{"X-API-Key", admin}});
   ASSERT_TRUE(calls);
-  EXPECT_NE(calls->body.find("\"method\":\"POST\",\"path\":\"/runs/7\",\"status\":403,\"reason\":\"INSUFFICIENT_SCOPE\",\"client\":\"127.0.0.1\""),
+  EXPECT_NE(calls->body.find("\"method\":\"POST\",\"path\":\"/runs/"
+                             "7\",\"status\":403,\"reason\":\"INSUFFICIENT_SCOPE\",\"client\":\"127.0.0.1\""),
             std::string::npos)
       << calls->body;
 }
@@ -201,13 +216,16 @@ TEST(Lifecycle, UnreadableRevocationsStopTheStart) {
   };
   const std::vector<Case> cases = {
       {"corrupt revoked.json", {{"revoked.json", "{\"version\":1,\"revoked\":[{\"sha256\":"}}, "revoked.json"},
-      {"corrupt version 1 state.json, no revoked.json", {{"state.json", "{\"version\":1,\"keys\":{"}}, "may list revoked keys"},
+      {"corrupt version 1 state.json, no revoked.json",
+       {{"state.json", "{\"version\":1,\"keys\":{"}},
+       "may list revoked keys"},
   };
   for (const Case& c : cases) {
     TempDir dir;
     const std::string stateDir = dir.mkdir("state");
     for (const auto& [name, content] : c.files) dir.write("state/" + name, content);
-    const std::string config = dir.write("k.yaml", "watch: false\nstate_dir: " + stateDir + "\nkeys:\n  - { id: a, env: K }\n");
+    const std::string config =
+        dir.write("k.yaml", "watch: false\nstate_dir: " + stateDir + "\nkeys:\n  - { id: a, env: K }\n");
     CommandResult r = runCommand(KEYWARD_BIN, {"--config", config, "--listen", "127.0.0.1:0"}, "", {{"K", newKey()}});
     EXPECT_EQ(r.exitCode, 1) << c.why << "\n" << r.out << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.why << "\n" << r.err;
@@ -216,16 +234,18 @@ TEST(Lifecycle, UnreadableRevocationsStopTheStart) {
 
 TEST(Lifecycle, DemandsAndRoutesGive403WithTheReason) {
   std::string worker = newKey();
-  Keyward kw("keys:\n  - { id: worker-1, peer: worker, env: WORKER, scopes: [runs:read] }\n"
-             "routes:\n  - { methods: [GET], path: '/runs/*', scope: runs:read }\n"
-             "  - { path: '/admin/**', scope: admin }\n",
-             {{"WORKER", worker}});
+  Keyward kw(
+      "keys:\n  - { id: worker-1, peer: worker, env: WORKER, scopes: [runs:read] }\n"
+      "routes:\n  - { methods: [GET], path: '/runs/*', scope: runs:read }\n"
+      "  - { path: '/admin/**', scope: admin }\n",
+      {{"WORKER", worker}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
   auto get = [&](const std::string& target, Headers extra = {}) {
     extra.push_back({"X-API-Key", worker});
     return httpRequest(kw.port(), "GET", target, extra);
   };
-  auto ok = get("/v1/verify?peer=worker&scope=runs%3Aread", {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}});
+  auto ok =
+      get("/v1/verify?peer=worker&scope=runs%3Aread", {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}});
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
   // With routes configured, a request that does not say which request it is might be any:
@@ -252,8 +272,9 @@ TEST(Lifecycle, DemandsAndRoutesGive403WithTheReason) {
 
 TEST(Lifecycle, AdminApiNeedsTheAdminScopeAndPagesThroughKeys) {
   std::string admin = newKey(), worker = newKey();
-  std::string yaml = "keys:\n  - { id: admin, peer: ops, env: ADMIN, scopes: [admin], name: Operations }\n"
-                     "  - { id: worker-00, peer: worker, env: WORKER }\n";
+  std::string yaml =
+      "keys:\n  - { id: admin, peer: ops, env: ADMIN, scopes: [admin], name: Operations }\n"
+      "  - { id: worker-00, peer: worker, env: WORKER }\n";
   Env env = {{"ADMIN", admin}, {"WORKER", worker}};
   for (int i = 1; i <= 11; ++i) {
     char id[16];
@@ -283,7 +304,8 @@ TEST(Lifecycle, AdminApiNeedsTheAdminScopeAndPagesThroughKeys) {
     ASSERT_EQ(page->status, 200) << page->body;
     ++pages;
     static const std::regex id("\"id\":\"([^\"]+)\"");
-    for (std::sregex_iterator it(page->body.begin(), page->body.end(), id), end; it != end; ++it) ids.push_back((*it)[1]);
+    for (std::sregex_iterator it(page->body.begin(), page->body.end(), id), end; it != end; ++it)
+      ids.push_back((*it)[1]);
     std::smatch next;
     cursor = std::regex_search(page->body, next, std::regex("\"next_cursor\":\"([^\"]+)\"")) ? next[1].str() : "";
   } while (!cursor.empty() && pages < 10);
@@ -304,14 +326,15 @@ TEST(Lifecycle, AdminApiNeedsTheAdminScopeAndPagesThroughKeys) {
   // The CLI, against the same daemon.
   const std::string url = "http://127.0.0.1:" + std::to_string(kw.port());
   const std::string keyFile = kw.dir().write("admin.key", admin + "\n");
-  CommandResult table = runCommand(KEYWARD_BIN, {"keys", "list", "--status", "suspended", "--url", url, "--admin-key-file", keyFile});
+  CommandResult table =
+      runCommand(KEYWARD_BIN, {"keys", "list", "--status", "suspended", "--url", url, "--admin-key-file", keyFile});
   EXPECT_EQ(table.exitCode, 0) << table.err;
   EXPECT_NE(table.out.find("ID"), std::string::npos);
   EXPECT_NE(table.out.find("worker-08"), std::string::npos) << table.out;
   EXPECT_EQ(table.out.find("worker-01"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("2 key(s)"), std::string::npos) << table.out;
-  CommandResult json = runCommand(KEYWARD_BIN, {"keys", "list", "--format", "json", "--url", url}, "",
-                                  {{"KEYWARD_ADMIN_KEY", admin}});
+  CommandResult json =
+      runCommand(KEYWARD_BIN, {"keys", "list", "--format", "json", "--url", url}, "", {{"KEYWARD_ADMIN_KEY", admin}});
   EXPECT_EQ(json.exitCode, 0) << json.err;
   EXPECT_EQ(json.out.front(), '[');
   EXPECT_EQ(countOccurrences(json.out, "\"fingerprint\""), 13);
@@ -323,7 +346,8 @@ TEST(Lifecycle, AdminApiNeedsTheAdminScopeAndPagesThroughKeys) {
   const std::string workerFile = kw.dir().write("worker.key", worker + "\n");
   CommandResult refused = runCommand(KEYWARD_BIN, {"keys", "list", "--url", url, "--admin-key-file", workerFile});
   EXPECT_EQ(refused.exitCode, 1);
-  CommandResult missing = runCommand(KEYWARD_BIN, {"keys", "show", "nobody", "--url", url, "--admin-key-file", keyFile});
+  CommandResult missing =
+      runCommand(KEYWARD_BIN, {"keys", "show", "nobody", "--url", url, "--admin-key-file", keyFile});
   EXPECT_EQ(missing.exitCode, 1);
   expectNoKeyIn(table.out + table.err + json.out + show.out + refused.err + kw.output(), {admin, worker});
 }

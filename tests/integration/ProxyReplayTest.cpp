@@ -39,9 +39,7 @@ const std::string kKeysAndRoutes =
 
 struct Keys {
   std::string worker = newKey(), writer = newKey(), admin = newKey(), limited = newKey();
-  Env env() const {
-    return {{"WORKER", worker}, {"WRITER", writer}, {"ADMIN", admin}, {"LIMITED", limited}};
-  }
+  Env env() const { return {{"WORKER", worker}, {"WRITER", writer}, {"ADMIN", admin}, {"LIMITED", limited}}; }
 };
 
 // What Traefik's forwardAuth sends for a client request `method uri` from `client`.
@@ -87,16 +85,11 @@ TEST(ProxyReplay, TraefikForwardAuthAsShipped) {
     int status;
     std::string code;
   } cases[] = {
-      {"unknown key", traefikHeaders(newKey(), "GET", "/runs/1", "203.0.113.20"), "/v1/verify", 401,
-       "INVALID_KEY"},
-      {"route scope", traefikHeaders(k.worker, "GET", "/admin/users"), "/v1/verify", 403,
-       "INSUFFICIENT_SCOPE"},
-      {"route by method", traefikHeaders(k.worker, "POST", "/runs/1"), "/v1/verify", 403,
-       "INSUFFICIENT_SCOPE"},
-      {"encoded letter", traefikHeaders(k.worker, "GET", "/%61dmin/users"), "/v1/verify", 403,
-       "INSUFFICIENT_SCOPE"},
-      {"encoded slash", traefikHeaders(k.worker, "GET", "/admin%2Fusers"), "/v1/verify", 403,
-       "INVALID_PATH"},
+      {"unknown key", traefikHeaders(newKey(), "GET", "/runs/1", "203.0.113.20"), "/v1/verify", 401, "INVALID_KEY"},
+      {"route scope", traefikHeaders(k.worker, "GET", "/admin/users"), "/v1/verify", 403, "INSUFFICIENT_SCOPE"},
+      {"route by method", traefikHeaders(k.worker, "POST", "/runs/1"), "/v1/verify", 403, "INSUFFICIENT_SCOPE"},
+      {"encoded letter", traefikHeaders(k.worker, "GET", "/%61dmin/users"), "/v1/verify", 403, "INSUFFICIENT_SCOPE"},
+      {"encoded slash", traefikHeaders(k.worker, "GET", "/admin%2Fusers"), "/v1/verify", 403, "INVALID_PATH"},
       {"dot segments", traefikHeaders(k.worker, "GET", "/runs/../admin/users"), "/v1/verify", 403,
        "INSUFFICIENT_SCOPE"},
       // The keyward-auth-worker middleware's address carries keyward's own demands.
@@ -127,8 +120,7 @@ TEST(ProxyReplay, TraefikForwardAuthAsShipped) {
   // Throttling counts Traefik's X-Forwarded-For (the client's address), not Traefik.
   std::optional<HttpResponse> throttled;
   for (int i = 0; i < 6; ++i) {
-    throttled = traefik.request("GET", "/v1/verify",
-                                traefikHeaders(newKey(), "GET", "/runs/1", "203.0.113.66"));
+    throttled = traefik.request("GET", "/v1/verify", traefikHeaders(newKey(), "GET", "/runs/1", "203.0.113.66"));
     ASSERT_TRUE(throttled);
     if (throttled->status == 429) break;
   }
@@ -136,22 +128,18 @@ TEST(ProxyReplay, TraefikForwardAuthAsShipped) {
   EXPECT_EQ(throttled->header("x-keyward-code"), "THROTTLED");
   EXPECT_FALSE(throttled->header("retry-after").empty()) << throttled->raw;
   EXPECT_EQ(throttled->header("content-length"), "0");
-  auto other = traefik.request("GET", "/v1/verify",
-                               traefikHeaders(newKey(), "GET", "/runs/1", "203.0.113.67"));
+  auto other = traefik.request("GET", "/v1/verify", traefikHeaders(newKey(), "GET", "/runs/1", "203.0.113.67"));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 401) << "another client is not throttled\n" << other->raw;
   // A key over its rate limit: 429 with the fields Traefik passes to the client as they are.
-  ASSERT_EQ(
-      traefik.request("GET", "/v1/verify", traefikHeaders(k.limited, "GET", "/runs/1"))->status,
-      200);
+  ASSERT_EQ(traefik.request("GET", "/v1/verify", traefikHeaders(k.limited, "GET", "/runs/1"))->status, 200);
   auto limited = traefik.request("GET", "/v1/verify", traefikHeaders(k.limited, "GET", "/runs/1"));
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429) << limited->raw;
   EXPECT_EQ(limited->header("x-keyward-code"), "RATE_LIMITED");
   EXPECT_FALSE(limited->header("retry-after").empty()) << limited->raw;
   EXPECT_EQ(limited->header("content-length"), "0");
-  EXPECT_FALSE(traefik.waitClosed(std::chrono::milliseconds(50)))
-      << "every answer kept the connection open";
+  EXPECT_FALSE(traefik.waitClosed(std::chrono::milliseconds(50))) << "every answer kept the connection open";
 }
 
 TEST(ProxyReplay, TraefikPassingClientHeadersThroughIsRefusedNotBelieved) {
@@ -202,29 +190,24 @@ TEST(ProxyReplay, EnvoyExtAuthzAsShipped) {
   } cases[] = {
       {"unknown key", "GET", "/v1/verify/runs/1", newKey(), 401, "INVALID_KEY"},
       {"route scope", "GET", "/v1/verify/admin/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
-      {"route by the original method", "POST", "/v1/verify/runs/1", k.worker, 403,
-       "INSUFFICIENT_SCOPE"},
+      {"route by the original method", "POST", "/v1/verify/runs/1", k.worker, 403, "INSUFFICIENT_SCOPE"},
       {"a writer may POST", "POST", "/v1/verify/runs/1", k.writer, 200, ""},
       // The query belongs to the original request: it is no demand of keyward's.
-      {"original query is not a demand", "GET", "/v1/verify/runs/1?peer=ops&scope=admin", k.worker,
-       200, ""},
+      {"original query is not a demand", "GET", "/v1/verify/runs/1?peer=ops&scope=admin", k.worker, 200, ""},
       // Envoy normalises before asking (normalize_path, merge_slashes, escaped slashes
       // refused); keyward resolves the same tricks again on its own.
       {"encoded letter", "GET", "/v1/verify/%61dmin/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
       {"encoded slash", "GET", "/v1/verify/admin%2Fusers", k.worker, 403, "INVALID_PATH"},
-      {"dot segments", "GET", "/v1/verify/runs/../admin/users", k.worker, 403,
-       "INSUFFICIENT_SCOPE"},
+      {"dot segments", "GET", "/v1/verify/runs/../admin/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
       {"double slash", "GET", "/v1/verify//admin/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
-      {"verify prefix inside the original", "GET", "/v1/verify/v1/verify/../../admin/users",
-       k.worker, 403, "INSUFFICIENT_SCOPE"},
-      {"path parameter (;params)", "GET", "/v1/verify/admin;x=1/users", k.worker, 403,
+      {"verify prefix inside the original", "GET", "/v1/verify/v1/verify/../../admin/users", k.worker, 403,
        "INSUFFICIENT_SCOPE"},
+      {"path parameter (;params)", "GET", "/v1/verify/admin;x=1/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
   };
   int client = 100;
   for (const auto& c : cases) {
     // Each case from its own client address: the denials must not add up to a throttle.
-    auto r = envoy.request(c.method, c.target,
-                           envoyHeaders(c.key, "203.0.113." + std::to_string(client++)));
+    auto r = envoy.request(c.method, c.target, envoyHeaders(c.key, "203.0.113." + std::to_string(client++)));
     ASSERT_TRUE(r) << c.why;
     EXPECT_EQ(r->status, c.status) << c.why << "\n" << r->raw;
     EXPECT_EQ(r->header("x-keyward-code"), c.code) << c.why;
@@ -241,17 +224,15 @@ TEST(ProxyReplay, EnvoyExtAuthzAsShipped) {
   // real address last. Throttling counts the last one.
   std::optional<HttpResponse> throttled;
   for (int i = 0; i < 6; ++i) {
-    throttled = envoy.request(
-        "GET", "/v1/verify/runs/1",
-        envoyHeaders(newKey(), "10.0.0.1," + std::to_string(i) + ".1.1.1,203.0.113.66"));
+    throttled = envoy.request("GET", "/v1/verify/runs/1",
+                              envoyHeaders(newKey(), "10.0.0.1," + std::to_string(i) + ".1.1.1,203.0.113.66"));
     ASSERT_TRUE(throttled);
     if (throttled->status == 429) break;
   }
   EXPECT_EQ(throttled->status, 429) << throttled->raw;
   EXPECT_EQ(throttled->header("x-keyward-code"), "THROTTLED");
   EXPECT_FALSE(throttled->header("retry-after").empty()) << throttled->raw;
-  auto other = envoy.request("GET", "/v1/verify/runs/1",
-                             envoyHeaders(k.worker, "203.0.113.66,203.0.113.67"));
+  auto other = envoy.request("GET", "/v1/verify/runs/1", envoyHeaders(k.worker, "203.0.113.66,203.0.113.67"));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 200) << "another client is not throttled\n" << other->raw;
   // A key over its rate limit: 429; allowed_client_headers pass Retry-After and RateLimit-*.
@@ -262,8 +243,7 @@ TEST(ProxyReplay, EnvoyExtAuthzAsShipped) {
   EXPECT_EQ(limited->header("x-keyward-code"), "RATE_LIMITED");
   EXPECT_FALSE(limited->header("retry-after").empty()) << limited->raw;
   EXPECT_EQ(limited->header("ratelimit-policy"), "\"key\";q=1;w=60") << limited->raw;
-  EXPECT_FALSE(envoy.waitClosed(std::chrono::milliseconds(50)))
-      << "every answer kept the connection open";
+  EXPECT_FALSE(envoy.waitClosed(std::chrono::milliseconds(50))) << "every answer kept the connection open";
 }
 
 TEST(ProxyReplay, EnvoyPassingClientHeadersThroughIsRefusedNotBelieved) {
@@ -272,16 +252,14 @@ TEST(ProxyReplay, EnvoyPassingClientHeadersThroughIsRefusedNotBelieved) {
   Keys k;
   Keyward kw("original_request: envoy-path\n" + kKeysAndRoutes, k.env());
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
-  for (const Headers& forged :
-       {Headers{{"x-original-uri", "/runs/1"}, {"x-original-method", "GET"}},
-        Headers{{"x-forwarded-uri", "/runs/1"}, {"x-forwarded-method", "GET"}}}) {
+  for (const Headers& forged : {Headers{{"x-original-uri", "/runs/1"}, {"x-original-method", "GET"}},
+                                Headers{{"x-forwarded-uri", "/runs/1"}, {"x-forwarded-method", "GET"}}}) {
     Headers headers = envoyHeaders(k.worker);
     headers.insert(headers.end(), forged.begin(), forged.end());
     auto r = httpRequest(kw.port(), "GET", "/v1/verify/admin/users", headers);
     ASSERT_TRUE(r);
     EXPECT_TRUE(r->status == 400 || r->status == 403) << forged[0].first << "\n" << r->raw;
-    EXPECT_EQ(r->header("x-keyward-code"), "AMBIGUOUS_ORIGINAL") << forged[0].first << "\n"
-                                                                 << r->raw;
+    EXPECT_EQ(r->header("x-keyward-code"), "AMBIGUOUS_ORIGINAL") << forged[0].first << "\n" << r->raw;
   }
 }
 
@@ -305,10 +283,7 @@ TEST(ProxyReplay, OnlyTheConfiguredFamilyIsTaken) {
        "/v1/verify",
        {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}}},
       {"x-forwarded", "the Envoy path form", "/v1/verify/runs/1", {}},
-      {"envoy-path",
-       "X-Original-* alone",
-       "/v1/verify",
-       {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}}},
+      {"envoy-path", "X-Original-* alone", "/v1/verify", {{"X-Original-URI", "/runs/1"}, {"X-Original-Method", "GET"}}},
       {"envoy-path",
        "X-Forwarded-* alone",
        "/v1/verify",
@@ -321,11 +296,8 @@ TEST(ProxyReplay, OnlyTheConfiguredFamilyIsTaken) {
     headers.push_back({"X-API-Key", k.worker});
     auto r = httpRequest(kw.port(), "GET", c.target, headers);
     ASSERT_TRUE(r) << c.configured << ": " << c.why;
-    EXPECT_TRUE(r->status == 400 || r->status == 403) << c.configured << ": " << c.why << "\n"
-                                                      << r->raw;
-    EXPECT_EQ(r->header("x-keyward-code"), "AMBIGUOUS_ORIGINAL")
-        << c.configured << ": " << c.why << "\n"
-        << r->raw;
+    EXPECT_TRUE(r->status == 400 || r->status == 403) << c.configured << ": " << c.why << "\n" << r->raw;
+    EXPECT_EQ(r->header("x-keyward-code"), "AMBIGUOUS_ORIGINAL") << c.configured << ": " << c.why << "\n" << r->raw;
   }
 }
 
@@ -334,14 +306,12 @@ TEST(ProxyReplay, WithRoutesAnUnknownOriginalNeedsEveryRouteScope) {
   // route rules are not skipped; only a key holding every scope a route demands passes.
   Keys k;
   Keyward trusted("original_request: x-forwarded\n" + kKeysAndRoutes, k.env());
-  Keyward untrusted(
-      "original_request: x-forwarded\ntrusted_proxies: [10.9.9.9/32]\n" + kKeysAndRoutes, k.env());
+  Keyward untrusted("original_request: x-forwarded\ntrusted_proxies: [10.9.9.9/32]\n" + kKeysAndRoutes, k.env());
   ASSERT_TRUE(trusted.daemon().waitUntilServing()) << trusted.output();
   ASSERT_TRUE(untrusted.daemon().waitUntilServing()) << untrusted.output();
   Headers noOriginal = traefikHeaders(k.worker, "GET", "/runs/1");
-  std::erase_if(noOriginal, [](const auto& h) {
-    return h.first == "X-Forwarded-Uri" || h.first == "X-Forwarded-Method";
-  });
+  std::erase_if(noOriginal,
+                [](const auto& h) { return h.first == "X-Forwarded-Uri" || h.first == "X-Forwarded-Method"; });
   Headers emptyOriginal = traefikHeaders(k.worker, "", "");
   const struct {
     const char* why;
@@ -350,8 +320,7 @@ TEST(ProxyReplay, WithRoutesAnUnknownOriginalNeedsEveryRouteScope) {
   } cases[] = {
       {"trusted proxy, no original headers", &trusted, noOriginal},
       {"trusted proxy, empty original headers", &trusted, emptyOriginal},
-      {"untrusted peer claiming an allowed path", &untrusted,
-       traefikHeaders(k.worker, "GET", "/runs/1")},
+      {"untrusted peer claiming an allowed path", &untrusted, traefikHeaders(k.worker, "GET", "/runs/1")},
   };
   for (const auto& c : cases) {
     auto r = httpRequest(c.kw->port(), "GET", "/v1/verify", c.headers);
@@ -364,8 +333,7 @@ TEST(ProxyReplay, WithRoutesAnUnknownOriginalNeedsEveryRouteScope) {
     }
     auto admin = httpRequest(c.kw->port(), "GET", "/v1/verify", asAdmin);
     ASSERT_TRUE(admin) << c.why;
-    EXPECT_EQ(admin->status, 200) << c.why << ": a key with every route scope passes\n"
-                                  << admin->raw;
+    EXPECT_EQ(admin->status, 200) << c.why << ": a key with every route scope passes\n" << admin->raw;
   }
 }
 

@@ -31,7 +31,8 @@ TEST(RateLimit, OverItsBudgetAKeyGets429WhileOthersPass) {
     auto ok = kw.verify({{"X-API-Key", a}});
     ASSERT_EQ(ok->status, 200) << i;
     EXPECT_EQ(ok->header("ratelimit-policy"), "\"key\";q=5;w=60") << i;
-    EXPECT_EQ(ok->header("ratelimit").rfind("\"key\";r=" + std::to_string(4 - i) + ";t=", 0), 0u) << ok->header("ratelimit");
+    EXPECT_EQ(ok->header("ratelimit").rfind("\"key\";r=" + std::to_string(4 - i) + ";t=", 0), 0u)
+        << ok->header("ratelimit");
   }
   auto limited = kw.verify({{"X-API-Key", a}});
   EXPECT_EQ(limited->status, 429);

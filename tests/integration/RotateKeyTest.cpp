@@ -62,9 +62,13 @@ class KeyDirDaemon {
     // keyward runs as in production. A keyward running as root refuses keys another user
     // owns, so as root the key directory opts out of those checks.
     const std::string optOut = ::geteuid() == 0 ? ", check_permissions: false" : "";
-    config = dir.write("keyward.yaml", "listen: \"127.0.0.1:" + std::to_string(port) + "\"\nwatch: false\n"
-                                       "keys:\n  - { id: ops, peer: ops, scopes: [admin], file: " + adminFile + " }\n"
-                                       "key_dirs:\n  - { path: " + keyDir + ", peer: worker" + optOut + " }\n");
+    config = dir.write("keyward.yaml", "listen: \"127.0.0.1:" + std::to_string(port) +
+                                           "\"\nwatch: false\n"
+                                           "keys:\n  - { id: ops, peer: ops, scopes: [admin], file: " +
+                                           adminFile +
+                                           " }\n"
+                                           "key_dirs:\n  - { path: " +
+                                           keyDir + ", peer: worker" + optOut + " }\n");
     daemon = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config});
   }
   int verify(const std::string& key) {
@@ -72,10 +76,23 @@ class KeyDirDaemon {
     return r ? r->status : 0;
   }
   std::vector<std::string> args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> a = {kTool,           "--name",    "worker", "--key-dir", keyDir,  "--config",
-                                  config,          "--pid",     std::to_string(daemon->pid()),
-                                  "--admin-key-file", adminFile, "--client-key-file", clientFile, "--grace", "0",
-                                  "--max-wait",    "5"};
+    std::vector<std::string> a = {kTool,
+                                  "--name",
+                                  "worker",
+                                  "--key-dir",
+                                  keyDir,
+                                  "--config",
+                                  config,
+                                  "--pid",
+                                  std::to_string(daemon->pid()),
+                                  "--admin-key-file",
+                                  adminFile,
+                                  "--client-key-file",
+                                  clientFile,
+                                  "--grace",
+                                  "0",
+                                  "--max-wait",
+                                  "5"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -151,11 +168,11 @@ TEST(RotateKey, ReadsTheAddressFromTheConfigAndLeavesTheOtherDaemonAlone) {
   KeyDirDaemon c;
   ASSERT_TRUE(c.daemon->waitUntilServing()) << c.daemon->err();
   std::vector<std::string> wrong = {"--pid", std::to_string(b.daemon().pid())};
-  CommandResult refused = runCommand(
-      "/bin/bash",
-      {kTool, "--name", "worker", "--key-dir", c.keyDir, "--config", c.config, "--pid", std::to_string(b.daemon().pid()),
-       "--admin-key-file", c.adminFile, "--grace", "0", "--max-wait", "5"},
-      "", {{"KEYWARD", KEYWARD_BIN}, {"KEYGEN", KEYGEN_BIN}});
+  CommandResult refused =
+      runCommand("/bin/bash",
+                 {kTool, "--name", "worker", "--key-dir", c.keyDir, "--config", c.config, "--pid",
+                  std::to_string(b.daemon().pid()), "--admin-key-file", c.adminFile, "--grace", "0", "--max-wait", "5"},
+                 "", {{"KEYWARD", KEYWARD_BIN}, {"KEYGEN", KEYGEN_BIN}});
   EXPECT_EQ(refused.exitCode, 1) << refused.out << refused.err;
   EXPECT_NE(refused.out.find("nothing signalled"), std::string::npos) << refused.out;
   EXPECT_EQ(refused.out.find("rotation done"), std::string::npos) << refused.out;
@@ -219,10 +236,10 @@ TEST(RotateKey, TheUnitsCommandLineRotatesAndChowns) {
   replace("/etc/keyward/admin.key", s.adminFile);
   replace("--owner keyward", std::string("--owner ") + owner->pw_name);
   const std::string bin = s.dir.mkdir("bin");
-  s.dir.write("bin/systemctl",
-              "#!/bin/sh\n[ \"$*\" = \"show -P MainPID keyward.service\" ] && echo " + std::to_string(s.daemon->pid()) +
-                  "\n",
-              0755);
+  s.dir.write(
+      "bin/systemctl",
+      "#!/bin/sh\n[ \"$*\" = \"show -P MainPID keyward.service\" ] && echo " + std::to_string(s.daemon->pid()) + "\n",
+      0755);
   Env env;
   for (const std::string& setting : {std::string("KEY_NAME"), std::string("GRACE"), std::string("MAX_WAIT")}) {
     std::smatch v;

@@ -57,13 +57,11 @@ class RedisServer {
                                    : "redis://127.0.0.1:" + std::to_string(port_) + "/0";
   }
   void start() {
-    std::vector<std::string> args = {"redis-server", "--save",    "",
-                                     "--appendonly", "no",        "--dir",
-                                     dir_.path(),    "--logfile", dir_.file("redis.log"),
-                                     "--bind",       "127.0.0.1"};
+    std::vector<std::string> args = {"redis-server", "--save",    "",          "--appendonly",         "no",
+                                     "--dir",        dir_.path(), "--logfile", dir_.file("redis.log"), "--bind",
+                                     "127.0.0.1"};
     if (listen_ == Listen::Unix) {
-      args.insert(args.end(), {"--port", "0", "--unixsocket", dir_.file("redis.sock"),
-                               "--unixsocketperm", "700"});
+      args.insert(args.end(), {"--port", "0", "--unixsocket", dir_.file("redis.sock"), "--unixsocketperm", "700"});
     } else {
       args.insert(args.end(), {"--port", std::to_string(port_)});
     }
@@ -129,8 +127,7 @@ struct Fleet {
   std::string a = newKey(), b = newKey(), c = newKey();
   std::vector<std::unique_ptr<Keyward>> replicas;
   Fleet(int n, const std::string& yaml) {
-    for (int i = 0; i < n; ++i)
-      replicas.push_back(std::make_unique<Keyward>(yaml, Env{{"A", a}, {"B", b}, {"C", c}}));
+    for (int i = 0; i < n; ++i) replicas.push_back(std::make_unique<Keyward>(yaml, Env{{"A", a}, {"B", b}, {"C", c}}));
   }
   bool serving() {
     for (auto& r : replicas) {
@@ -196,8 +193,7 @@ class Load {
       const auto sent = Clock::now();
       auto answer = connection->request("GET", "/v1/verify", {{"X-API-Key", key_}});
       const auto got = Clock::now();
-      samples_.push_back({std::chrono::duration<double>(sent - start_).count(),
-                          answer ? answer->status : 0,
+      samples_.push_back({std::chrono::duration<double>(sent - start_).count(), answer ? answer->status : 0,
                           std::chrono::duration<double, std::milli>(got - sent).count()});
       if (!answer) connection = std::make_unique<HttpConnection>(ports_[i % ports_.size()]);
     }
@@ -221,8 +217,7 @@ int admitted(const std::vector<Sample>& samples, double from, double to) {
 std::string perSecond(const std::vector<Sample>& samples) {
   std::string out;
   const double end = samples.empty() ? 0 : samples.back().atSeconds;
-  for (int second = 0; second < end; ++second)
-    out += std::to_string(admitted(samples, second, second + 1)) + " ";
+  for (int second = 0; second < end; ++second) out += std::to_string(admitted(samples, second, second + 1)) + " ";
   return out;
 }
 
@@ -244,11 +239,9 @@ TEST(SharedState, ThreeReplicasHoldOneKeyNearItsLimit) {
   EXPECT_GE(steady, 4 * 50 * 0.8) << perSecond(samples);
   EXPECT_LE(steady, 4 * 50 * 1.2) << perSecond(samples);
   for (int second = 1; second < 5; ++second) {
-    EXPECT_LE(admitted(samples, second, second + 1), 50 * 1.3)
-        << "second " << second << ": " << perSecond(samples);
+    EXPECT_LE(admitted(samples, second, second + 1), 50 * 1.3) << "second " << second << ": " << perSecond(samples);
   }
-  for (const Sample& s : samples)
-    ASSERT_TRUE(s.status == 200 || s.status == 429) << s.status << " at " << s.atSeconds;
+  for (const Sample& s : samples) ASSERT_TRUE(s.status == 200 || s.status == 429) << s.status << " at " << s.atSeconds;
   fleet.stop();
   for (auto& r : fleet.replicas) expectNoKeyIn(r->output(), {fleet.a, fleet.b, fleet.c});
 }
@@ -329,8 +322,7 @@ TEST(SharedState, RedisKilledMidLoadThenRestarted) {
   redis.kill();
   const double killedAt = load.elapsed();
   EXPECT_TRUE(fleet.waitConnected(false, 2s)) << fleet.replicas[0]->status();
-  EXPECT_EQ(httpRequest(fleet.replicas[1]->port(), "GET", "/readyz")->status, 200)
-      << "redis is not needed to be ready";
+  EXPECT_EQ(httpRequest(fleet.replicas[1]->port(), "GET", "/readyz")->status, 200) << "redis is not needed to be ready";
   auto metrics = httpRequest(fleet.replicas[1]->port(), "GET", "/metrics");
   EXPECT_NE(metrics->body.find("keyward_shared_state_up 0"), std::string::npos);
   std::this_thread::sleep_for(2s);
@@ -339,15 +331,14 @@ TEST(SharedState, RedisKilledMidLoadThenRestarted) {
   ASSERT_TRUE(redis.waitReady());
   const auto restarted = Clock::now();
   EXPECT_TRUE(fleet.waitConnected(true, 5s)) << fleet.replicas[0]->status();
-  std::cout
-      << "shared accounting resumed "
-      << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - restarted).count()
-      << " ms after redis came back\n";
+  std::cout << "shared accounting resumed "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - restarted).count()
+            << " ms after redis came back\n";
   const double resumedAt = load.elapsed();
   std::this_thread::sleep_for(3s);
   std::vector<Sample> samples = load.finish();
-  std::cout << "admitted per second: " << perSecond(samples) << " (killed at " << killedAt
-            << " s, back at " << restartedAt << " s, shared again at " << resumedAt << " s)\n";
+  std::cout << "admitted per second: " << perSecond(samples) << " (killed at " << killedAt << " s, back at "
+            << restartedAt << " s, shared again at " << resumedAt << " s)\n";
 
   int failed = 0;
   for (const Sample& s : samples) failed += !(s.status == 200 || s.status == 429);
@@ -377,8 +368,7 @@ TEST(SharedState, AStoppedRedisSlowsNoRequest) {
   std::this_thread::sleep_for(500ms);
   redis.pause();
   EXPECT_TRUE(fleet.waitConnected(false, 3s)) << fleet.replicas[0]->status();
-  EXPECT_NE(fleet.replicas[0]->status().find("no reply within the timeout (1000ms)"),
-            std::string::npos)
+  EXPECT_NE(fleet.replicas[0]->status().find("no reply within the timeout (1000ms)"), std::string::npos)
       << fleet.replicas[0]->status();
   EXPECT_EQ(httpRequest(fleet.replicas[0]->port(), "GET", "/readyz")->status, 200);
   std::this_thread::sleep_for(1000ms);
@@ -413,9 +403,8 @@ TEST(SharedState, RedisPasswordFromAFileAndAWrongOne) {
   ASSERT_TRUE(right.daemon().waitUntilServing());
   ASSERT_TRUE(wrong.daemon().waitUntilServing());
   const auto deadline = Clock::now() + 3s;
-  while (Clock::now() < deadline &&
-         (right.status().find("\"connected\":true") == std::string::npos ||
-          wrong.status().find("WRONGPASS") == std::string::npos)) {
+  while (Clock::now() < deadline && (right.status().find("\"connected\":true") == std::string::npos ||
+                                     wrong.status().find("WRONGPASS") == std::string::npos)) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_NE(right.status().find("\"connected\":true"), std::string::npos) << right.status();
@@ -430,8 +419,7 @@ TEST(SharedState, RedisPasswordFromAFileAndAWrongOne) {
   for (Keyward* kw : {&right, &wrong}) {
     kw->daemon().signal(SIGTERM);
     EXPECT_EQ(kw->daemon().waitExit(), 0);
-    EXPECT_EQ(kw->output().find(password), std::string::npos)
-        << "the redis password appears in the output";
+    EXPECT_EQ(kw->output().find(password), std::string::npos) << "the redis password appears in the output";
     expectNoKeyIn(kw->output(), {a, b, c});
   }
 }

@@ -165,7 +165,8 @@ TEST(Rotation, TenRotationsWithTheToolUnderLoadFailNoRequest) {
         dir.write("keys/worker-00000000T000000000Z", first + "\n");
         clientKey = dir.write("client.key", first + "\n");
         return "keys:\n  - { id: ops, peer: ops, env: ADMIN, scopes: [admin] }\n"
-               "key_dirs:\n  - { path: " + keyDir + ", peer: worker }\n";
+               "key_dirs:\n  - { path: " +
+               keyDir + ", peer: worker }\n";
       },
       {{"ADMIN", admin}});
   ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
@@ -179,19 +180,41 @@ TEST(Rotation, TenRotationsWithTheToolUnderLoadFailNoRequest) {
     auto conn = std::make_unique<HttpConnection>(kw.port());
     while (!stop) {
       auto r = conn->request("GET", "/v1/verify", {{"X-API-Key", key.current()}});
-      if (r && r->status == 200) ++ok;
-      else ++failed;
+      if (r && r->status == 200)
+        ++ok;
+      else
+        ++failed;
       if (!r) conn = std::make_unique<HttpConnection>(kw.port());
       std::this_thread::sleep_for(1ms);
     }
   });
 
   const std::vector<std::string> tool = {std::string(KEYWARD_SOURCE_DIR) + "/scripts/rotate-key.sh",
-                                         "--name", "worker", "--key-dir", keyDir, "--pid",
-                                         std::to_string(kw.daemon().pid()), "--url", url, "--admin-key-file",
-                                         adminFile, "--client-key-file", clientKey, "--grace", "1", "--max-wait", "10"};
+                                         "--name",
+                                         "worker",
+                                         "--key-dir",
+                                         keyDir,
+                                         "--pid",
+                                         std::to_string(kw.daemon().pid()),
+                                         "--url",
+                                         url,
+                                         "--admin-key-file",
+                                         adminFile,
+                                         "--client-key-file",
+                                         clientKey,
+                                         "--grace",
+                                         "1",
+                                         "--max-wait",
+                                         "10"};
   const Env toolEnv = {{"KEYWARD", KEYWARD_BIN}, {"KEYGEN", KEYGEN_BIN}};
-  CommandResult dry = runCommand("/bin/bash", [&] { auto a = tool; a.push_back("--dry-run"); return a; }(), "", toolEnv);
+  CommandResult dry = runCommand(
+      "/bin/bash",
+      [&] {
+        auto a = tool;
+        a.push_back("--dry-run");
+        return a;
+      }(),
+      "", toolEnv);
   EXPECT_EQ(dry.exitCode, 0) << dry.out << dry.err;
   EXPECT_NE(dry.out.find("dry-run: would"), std::string::npos);
 
@@ -266,7 +289,8 @@ TEST(Systemd, TheUnitsSayWhatTheyNeed) {
   // The rotation hands its keys to the daemon's user: without it every later reload failed.
   EXPECT_NE(rotate.find("--owner keyward"), std::string::npos);
   EXPECT_EQ(directive(rotate, "User"), "keyward");
-  EXPECT_NE(rotate.find("--config /etc/keyward/keyward.yaml"), std::string::npos) << "the address comes from the config";
+  EXPECT_NE(rotate.find("--config /etc/keyward/keyward.yaml"), std::string::npos)
+      << "the address comes from the config";
   for (const std::string* text : {&daemon, &rotate}) {
     EXPECT_EQ(text->find("/usr/local"), std::string::npos) << "the units name the installed paths";
   }
@@ -277,15 +301,21 @@ TEST(Systemd, TheUnitsSayWhatTheyNeed) {
 TEST(Systemd, InstalledUnitsRunInstalledFiles) {
   const std::string build = std::filesystem::path(KEYWARD_BIN).parent_path().string();
   TempDir root;
-  CommandResult install = runCommand("/usr/bin/cmake", {"--install", build, "--prefix", "/usr"}, "",
-                                     {{"DESTDIR", root.path()}});
+  CommandResult install =
+      runCommand("/usr/bin/cmake", {"--install", build, "--prefix", "/usr"}, "", {{"DESTDIR", root.path()}});
   ASSERT_EQ(install.exitCode, 0) << install.out << install.err;
-  const std::vector<std::string> expected = {
-      "/usr/bin/keyward", "/usr/bin/keygen", "/usr/libexec/keyward/rotate-key.sh",
-      "/usr/lib/systemd/system/keyward.service", "/usr/lib/systemd/system/keyward-rotate.service",
-      "/usr/lib/systemd/system/keyward-rotate.timer", "/usr/lib/sysusers.d/keyward.conf",
-      "/usr/lib/tmpfiles.d/keyward.conf", "/etc/keyward/keyward.yaml", "/etc/keyward/rotate.env",
-      "/usr/share/doc/keyward/README.md", "/usr/share/bash-completion/completions/keyward"};
+  const std::vector<std::string> expected = {"/usr/bin/keyward",
+                                             "/usr/bin/keygen",
+                                             "/usr/libexec/keyward/rotate-key.sh",
+                                             "/usr/lib/systemd/system/keyward.service",
+                                             "/usr/lib/systemd/system/keyward-rotate.service",
+                                             "/usr/lib/systemd/system/keyward-rotate.timer",
+                                             "/usr/lib/sysusers.d/keyward.conf",
+                                             "/usr/lib/tmpfiles.d/keyward.conf",
+                                             "/etc/keyward/keyward.yaml",
+                                             "/etc/keyward/rotate.env",
+                                             "/usr/share/doc/keyward/README.md",
+                                             "/usr/share/bash-completion/completions/keyward"};
   for (const std::string& path : expected) {
     EXPECT_TRUE(std::filesystem::exists(root.path() + path)) << path << " is not installed";
   }
@@ -312,14 +342,16 @@ TEST(Systemd, InstalledUnitsRunInstalledFiles) {
   // makes them; here, keygen does).
   std::string config = readFile(root.path() + "/etc/keyward/keyward.yaml");
   for (const char* from : {"/etc/keyward/", "/var/lib/keyward"}) {
-    for (std::size_t at = config.find(from); at != std::string::npos; at = config.find(from, at + root.path().size() + 1)) {
+    for (std::size_t at = config.find(from); at != std::string::npos;
+         at = config.find(from, at + root.path().size() + 1)) {
       config.insert(at, root.path());
     }
   }
   const std::string configPath = root.write("check.yaml", config);
   std::filesystem::create_directories(root.path() + "/etc/keyward/keys");
   std::filesystem::create_directories(root.path() + "/var/lib/keyward");
-  for (const std::string& key : {root.path() + "/etc/keyward/admin.key", root.path() + "/etc/keyward/keys/worker-initial"}) {
+  for (const std::string& key :
+       {root.path() + "/etc/keyward/admin.key", root.path() + "/etc/keyward/keys/worker-initial"}) {
     CommandResult made = runCommand(root.path() + "/usr/bin/keygen", {"--out", key});
     ASSERT_EQ(made.exitCode, 0) << made.err;
   }

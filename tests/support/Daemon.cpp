@@ -12,8 +12,7 @@
 namespace keyward::test {
 namespace {
 
-pid_t spawn(const std::string& binary, const std::vector<std::string>& args, const Env& env, int in, int out,
-            int err) {
+pid_t spawn(const std::string& binary, const std::vector<std::string>& args, const Env& env, int in, int out, int err) {
   std::vector<std::string> envStrings = {"PATH=/usr/local/bin:/usr/bin:/bin"};
   for (const auto& [k, v] : env) envStrings.push_back(k + "=" + v);
   std::vector<char*> argv{const_cast<char*>(binary.c_str())};

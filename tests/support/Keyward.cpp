@@ -1,11 +1,10 @@
 #include "support/Keyward.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "keyward/keys/KeyGenerator.h"
 
@@ -32,21 +31,21 @@ std::string withWatchOff(const std::string& yaml) {
 
 Keyward::Keyward(const std::string& yaml, Env env) : env_(std::move(env)) {
   config_ = dir_.write("keyward.yaml", withWatchOff(yaml));
-  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
-                                     env_);
+  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN,
+                                     std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"}, env_);
 }
 
 Keyward::Keyward(const std::function<std::string(const TempDir&)>& makeYaml, Env env) : env_(std::move(env)) {
   config_ = dir_.write("keyward.yaml", withWatchOff(makeYaml(dir_)));
-  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
-                                     env_);
+  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN,
+                                     std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"}, env_);
 }
 
 bool Keyward::restart() {
   daemon_->signal(SIGTERM);
   if (daemon_->waitExit() != 0) return false;
-  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN, std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"},
-                                     env_);
+  daemon_ = std::make_unique<Daemon>(KEYWARD_BIN,
+                                     std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:0"}, env_);
   return daemon_->waitUntilServing();
 }
 

@@ -34,7 +34,9 @@ class Keyward {
     dir_.write("keyward.yaml", yaml.find("watch") == std::string::npos ? "watch: false\n" + yaml : yaml);
   }
 
-  std::optional<HttpResponse> verify(const Headers& headers) { return httpRequest(port(), "GET", "/v1/verify", headers); }
+  std::optional<HttpResponse> verify(const Headers& headers) {
+    return httpRequest(port(), "GET", "/v1/verify", headers);
+  }
   int verifyStatus(const std::string& key) {
     auto r = verify({{"X-API-Key", key}});
     return r ? r->status : 0;

@@ -22,8 +22,7 @@ using namespace std::chrono_literals;
 
 struct UpstreamHandler : Poco::Net::HTTPRequestHandler {
   explicit UpstreamHandler(UpstreamApi& api) : api(api) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
     std::map<std::string, std::string> headers;
     for (const auto& [name, value] : request) {
       std::string lower = name;
@@ -44,8 +43,7 @@ struct UpstreamHandler : Poco::Net::HTTPRequestHandler {
 namespace {
 struct UpstreamFactory : Poco::Net::HTTPRequestHandlerFactory {
   explicit UpstreamFactory(UpstreamApi& api) : api(api) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
     return new UpstreamHandler(api);
   }
   UpstreamApi& api;
@@ -102,12 +100,10 @@ std::string readText(const std::string& path) {
 
 // Replaces every `from`; fails the test when the shipped config no longer contains it (the
 // substitution would silently test something else).
-void substitute(std::string& text, const std::string& from, const std::string& to,
-                const std::string& file) {
+void substitute(std::string& text, const std::string& from, const std::string& to, const std::string& file) {
   std::size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << file << " no longer contains '" << from << "'";
-  for (; at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
+  for (; at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
 }
 
 int freePort() {
@@ -115,9 +111,7 @@ int freePort() {
   return s.address().port();
 }
 
-std::string shipped(const std::string& relative) {
-  return std::string(KEYWARD_SOURCE_DIR) + "/config/" + relative;
-}
+std::string shipped(const std::string& relative) { return std::string(KEYWARD_SOURCE_DIR) + "/config/" + relative; }
 
 }  // namespace
 
@@ -133,20 +127,15 @@ std::string proxyName(ProxyKind kind) {
   return "?";
 }
 
-std::string originalRequestFor(ProxyKind kind) {
-  return kind == ProxyKind::Caddy ? "x-forwarded" : "x-original";
-}
+std::string originalRequestFor(ProxyKind kind) { return kind == ProxyKind::Caddy ? "x-forwarded" : "x-original"; }
 
 bool proxyInstalled(ProxyKind kind, std::string* binary) {
-  const char* path = kind == ProxyKind::Nginx   ? NGINX_BIN
-                     : kind == ProxyKind::Caddy ? CADDY_BIN
-                                                : HAPROXY_BIN;
+  const char* path = kind == ProxyKind::Nginx ? NGINX_BIN : kind == ProxyKind::Caddy ? CADDY_BIN : HAPROXY_BIN;
   if (binary) *binary = path;
   return ::access(path, X_OK) == 0;
 }
 
-ProxyProcess::ProxyProcess(ProxyKind kind, const TempDir& dir, const std::string& keywardSocket,
-                           int apiPort)
+ProxyProcess::ProxyProcess(ProxyKind kind, const TempDir& dir, const std::string& keywardSocket, int apiPort)
     : kind_(kind), port_(freePort()) {
   const std::string api = "127.0.0.1:" + std::to_string(apiPort);
   const std::string self = "127.0.0.1:" + std::to_string(port_);
@@ -157,18 +146,16 @@ ProxyProcess::ProxyProcess(ProxyKind kind, const TempDir& dir, const std::string
       const std::string root = dir.mkdir("nginx");
       dir.mkdir("nginx/snippets");
       std::string site = readText(shipped("nginx/keyward.conf"));
-      substitute(site, "unix:/run/keyward/keyward.sock", "unix:" + keywardSocket,
-                 "nginx/keyward.conf");
+      substitute(site, "unix:/run/keyward/keyward.sock", "unix:" + keywardSocket, "nginx/keyward.conf");
       substitute(site, "127.0.0.1:8000", api, "nginx/keyward.conf");
       substitute(site, "listen 127.0.0.1:8080", "listen " + self, "nginx/keyward.conf");
       substitute(site, "/etc/nginx/snippets/", root + "/snippets/", "nginx/keyward.conf");
       dir.write("nginx/keyward.conf", site, 0644);
       for (const char* snippet : {"snippets/keyward-auth.conf", "snippets/keyward-verify.conf"}) {
-        dir.write(std::string("nginx/") + snippet,
-                  readText(shipped(std::string("nginx/") + snippet)), 0644);
+        dir.write(std::string("nginx/") + snippet, readText(shipped(std::string("nginx/") + snippet)), 0644);
       }
-      std::string conf = "worker_processes 1;\npid " + root + "/nginx.pid;\nerror_log " + root +
-                         "/error.log warn;\ndaemon off;\n";
+      std::string conf =
+          "worker_processes 1;\npid " + root + "/nginx.pid;\nerror_log " + root + "/error.log warn;\ndaemon off;\n";
       if (::geteuid() == 0) conf += "user root;\n";
       conf += "events { worker_connections 1024; }\nhttp {\n  access_log off;\n";
       for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
@@ -177,15 +164,13 @@ ProxyProcess::ProxyProcess(ProxyKind kind, const TempDir& dir, const std::string
       conf += "  include " + root + "/keyward.conf;\n}\n";
       const std::string confPath = dir.write("nginx/nginx.conf", conf, 0644);
       logPath_ = root + "/error.log";
-      process_ = std::make_unique<Daemon>(
-          binary, std::vector<std::string>{"-e", logPath_, "-p", root, "-c", confPath});
+      process_ = std::make_unique<Daemon>(binary, std::vector<std::string>{"-e", logPath_, "-p", root, "-c", confPath});
       break;
     }
     case ProxyKind::Caddy: {
       const std::string root = dir.mkdir("caddy");
       std::string file = readText(shipped("caddy/Caddyfile"));
-      substitute(file, "unix//run/keyward/keyward.sock", "unix/" + keywardSocket,
-                 "caddy/Caddyfile");
+      substitute(file, "unix//run/keyward/keyward.sock", "unix/" + keywardSocket, "caddy/Caddyfile");
       substitute(file, "127.0.0.1:8000", api, "caddy/Caddyfile");
       substitute(file, "http://:8080", "http://:" + std::to_string(port_), "caddy/Caddyfile");
       // No admin endpoint: parallel tests would fight over its fixed port.
@@ -194,16 +179,13 @@ ProxyProcess::ProxyProcess(ProxyKind kind, const TempDir& dir, const std::string
       logPath_ = root + "/caddy.log";
       process_ = std::make_unique<Daemon>(
           binary, std::vector<std::string>{"run", "--config", confPath, "--adapter", "caddyfile"},
-          Env{{"HOME", root},
-              {"XDG_DATA_HOME", root + "/data"},
-              {"XDG_CONFIG_HOME", root + "/config"}});
+          Env{{"HOME", root}, {"XDG_DATA_HOME", root + "/data"}, {"XDG_CONFIG_HOME", root + "/config"}});
       break;
     }
     case ProxyKind::Haproxy: {
       const std::string root = dir.mkdir("haproxy");
       std::string cfg = readText(shipped("haproxy/haproxy.cfg"));
-      substitute(cfg, "unix@/run/keyward/keyward.sock", "unix@" + keywardSocket,
-                 "haproxy/haproxy.cfg");
+      substitute(cfg, "unix@/run/keyward/keyward.sock", "unix@" + keywardSocket, "haproxy/haproxy.cfg");
       substitute(cfg, "127.0.0.1:8000", api, "haproxy/haproxy.cfg");
       substitute(cfg, "bind 127.0.0.1:8080", "bind " + self, "haproxy/haproxy.cfg");
       substitute(cfg, "/etc/haproxy/keyward.lua", root + "/keyward.lua", "haproxy/haproxy.cfg");
@@ -239,8 +221,7 @@ std::string ProxyProcess::log() const {
 
 // ---- the client ----
 
-std::optional<HttpResponse> SourceClient::request(const std::string& method,
-                                                  const std::string& target,
+std::optional<HttpResponse> SourceClient::request(const std::string& method, const std::string& target,
                                                   const Headers& headers) {
   if (!connection_ || !connection_->connected()) {
     connection_ = std::make_unique<HttpConnection>(port_, "127.0.0.1", source_.c_str());
@@ -252,9 +233,8 @@ std::optional<HttpResponse> SourceClient::request(const std::string& method,
   return response;
 }
 
-std::optional<HttpResponse> requestFrom(const std::string& source, int port,
-                                        const std::string& method, const std::string& target,
-                                        const Headers& headers) {
+std::optional<HttpResponse> requestFrom(const std::string& source, int port, const std::string& method,
+                                        const std::string& target, const Headers& headers) {
   HttpConnection connection(port, "127.0.0.1", source.c_str());
   if (!connection.connected()) return std::nullopt;
   return connection.request(method, target, headers);

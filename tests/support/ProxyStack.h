@@ -77,8 +77,7 @@ class ProxyProcess {
 // the whole 127/8 to lo) that opens a new connection when the last one was closed.
 class SourceClient {
  public:
-  SourceClient(int port, std::string source = "127.0.0.1")
-      : port_(port), source_(std::move(source)) {}
+  SourceClient(int port, std::string source = "127.0.0.1") : port_(port), source_(std::move(source)) {}
   std::optional<HttpResponse> request(const std::string& method, const std::string& target,
                                       const Headers& headers = {});
 
@@ -89,9 +88,8 @@ class SourceClient {
 };
 
 // One request on a fresh connection from `source`.
-std::optional<HttpResponse> requestFrom(const std::string& source, int port,
-                                        const std::string& method, const std::string& target,
-                                        const Headers& headers = {});
+std::optional<HttpResponse> requestFrom(const std::string& source, int port, const std::string& method,
+                                        const std::string& target, const Headers& headers = {});
 
 // `connections.accepted` from keyward's /v1/status, -1 if unreadable.
 long acceptedConnections(int keywardPort);

@@ -21,7 +21,7 @@ void appendKeyJson(std::string& out, const KeyEntry& key, const KeyUsage* usage,
 void appendCallsJson(std::string& out, std::string_view id, const KeyUsage* usage);
 
 struct KeyPage {
-  int status = 200;     // 400 for a bad parameter
+  int status = 200;  // 400 for a bad parameter
   std::string body;
 };
 // GET /v1/keys?status=&peer=&limit=&cursor= : keys in id order after `cursor`.

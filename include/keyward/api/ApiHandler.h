@@ -7,14 +7,14 @@
 #include <functional>
 
 #include "keyward/api/FailureThrottle.h"
-#include "keyward/server/HttpServer.h"
 #include "keyward/api/Metrics.h"
-#include "keyward/verify/OriginalRequest.h"
+#include "keyward/base/Snapshot.h"
 #include "keyward/lifecycle/RateLimiter.h"
 #include "keyward/lifecycle/Reloader.h"
 #include "keyward/lifecycle/SharedState.h"
-#include "keyward/base/Snapshot.h"
 #include "keyward/lifecycle/UsageStore.h"
+#include "keyward/server/HttpServer.h"
+#include "keyward/verify/OriginalRequest.h"
 #include "keyward/verify/Verifier.h"
 
 namespace keyward {
@@ -24,13 +24,13 @@ using Clock = std::function<std::int64_t()>;  // Unix milliseconds
 // What every loop's handler shares. Pointers may be null: that feature is then off.
 struct ApiServices {
   const Reloader& reloader;
-  const HttpServer* server = nullptr;  // connection counters for /v1/status and /metrics
-  UsageStore* usage = nullptr;         // per-key usage
-  MetricsRegistry* metrics = nullptr;  // /metrics
-  FailureThrottle* throttle = nullptr; // 429 after repeated denials
-  RateLimiter* limiter = nullptr;      // per-key and per-peer rate_limit budgets
-  Clock clock;                         // default: the system clock
-  const SharedState* shared = nullptr; // shared_state: its status in /v1/status and /metrics
+  const HttpServer* server = nullptr;   // connection counters for /v1/status and /metrics
+  UsageStore* usage = nullptr;          // per-key usage
+  MetricsRegistry* metrics = nullptr;   // /metrics
+  FailureThrottle* throttle = nullptr;  // 429 after repeated denials
+  RateLimiter* limiter = nullptr;       // per-key and per-peer rate_limit budgets
+  Clock clock;                          // default: the system clock
+  const SharedState* shared = nullptr;  // shared_state: its status in /v1/status and /metrics
 };
 
 class ApiHandler : public RequestHandler {
@@ -75,9 +75,9 @@ class ApiHandler : public RequestHandler {
   VerifyCounters* counters_ = nullptr;  // this loop's
   Clock clock_;
   SnapshotReader<KeySet> keys_;
-  std::string configPath_;    // absolute, for /v1/status
-  std::int64_t now_ = 0;      // this request's time
-  struct RateState {  // the budget this request was measured against
+  std::string configPath_;  // absolute, for /v1/status
+  std::int64_t now_ = 0;    // this request's time
+  struct RateState {        // the budget this request was measured against
     bool applies = false;
     const char* policy = "";
     RateLimit limit;
@@ -90,9 +90,9 @@ class ApiHandler : public RequestHandler {
       retryAfterUs = o.retryAfterUs;
     }
   } rate_;
-  std::string body_;          // reused between requests
-  std::string scratch_;       // ditto
-  std::string scopes_;        // ditto
+  std::string body_;     // reused between requests
+  std::string scratch_;  // ditto
+  std::string scopes_;   // ditto
   std::array<char, INET6_ADDRSTRLEN> host_{};
   std::int64_t denialLogSecond_ = 0;
   std::uint32_t denialLogsThisSecond_ = 0;

@@ -31,7 +31,7 @@ class FailureThrottle {
 
   struct Verdict {
     bool throttled = false;
-    bool firstThrottled = false;     // this denial crossed the limit (log it once)
+    bool firstThrottled = false;  // this denial crossed the limit (log it once)
     std::int64_t retryAfterSeconds = 0;
   };
   // Counts one denied request from `address` at `nowMs`.

@@ -3,10 +3,10 @@
 // and is its only writer, so counting costs an uncontended relaxed add; a scrape sums them.
 
 #include <array>
-#include <climits>
-#include <functional>
 #include <atomic>
+#include <climits>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,11 +21,11 @@ namespace keyward {
 // Upper bounds (seconds) of the verify latency histogram: time spent answering, from a
 // parsed request to its response written into the output buffer.
 inline constexpr std::array<double, 10> kLatencyBuckets = {0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
-                                                          0.001,    0.0025,  0.005,  0.01,    0.05};
+                                                           0.001,    0.0025,  0.005,  0.01,    0.05};
 
 struct VerifyCounters {
   std::array<std::atomic<std::uint64_t>, kVerdictCount> byVerdict{};
-  std::array<std::atomic<std::uint64_t>, kVerdictCount> endpointDenials{};  // admin, status, metrics
+  std::array<std::atomic<std::uint64_t>, kVerdictCount> endpointDenials{};       // admin, status, metrics
   std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency{};  // last: +Inf only
   std::atomic<std::uint64_t> latencySumNs{0};
 

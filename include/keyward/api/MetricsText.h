@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <string>
 
-#include "keyward/server/HttpServer.h"
-#include "keyward/keys/KeySet.h"
 #include "keyward/api/Metrics.h"
+#include "keyward/keys/KeySet.h"
 #include "keyward/lifecycle/Reloader.h"
 #include "keyward/lifecycle/UsageStore.h"
+#include "keyward/server/HttpServer.h"
 
 namespace keyward {
 

@@ -35,9 +35,8 @@ std::optional<CliReply> cliGet(const std::string& base, const std::string& pathA
 
 // Any method, with a JSON `body` (sent with Content-Length when not empty, or for POST).
 std::optional<CliReply> cliSend(const std::string& method, const std::string& base, const std::string& pathAndQuery,
-                                const std::string& body,
-                                const std::function<void(Poco::Net::HTTPRequest&)>& prepare, std::string& problem,
-                                const CliTlsOptions& tls = {});
+                                const std::string& body, const std::function<void(Poco::Net::HTTPRequest&)>& prepare,
+                                std::string& problem, const CliTlsOptions& tls = {});
 
 // `value` percent-encoded for a query string: everything but RFC 3986 unreserved
 // characters, so "team+ci" arrives as "team+ci" and not as "team ci".

@@ -21,7 +21,7 @@ class AddressRange {
  private:
   int family_ = AF_INET;  // AF_INET or AF_INET6
   std::array<std::uint8_t, 16> bytes_{};
-  unsigned prefix_ = 0;   // bits
+  unsigned prefix_ = 0;  // bits
 };
 
 bool anyContains(const std::vector<AddressRange>& ranges, const sockaddr_storage& address);

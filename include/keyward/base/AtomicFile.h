@@ -3,9 +3,10 @@
 // hidden temporary file in the same directory, fsync, then rename (or link, to refuse
 // replacing).
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 namespace keyward {
 

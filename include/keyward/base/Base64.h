@@ -17,8 +17,8 @@ std::string base64Encode(const unsigned char* data, std::size_t size, Base64Alph
 
 struct Base64Decoded {
   bool ok = false;
-  std::string_view problem;         // why decoding failed; never quotes the input
-  std::vector<unsigned char> bytes; // caller wipes it when the input was a secret
+  std::string_view problem;          // why decoding failed; never quotes the input
+  std::vector<unsigned char> bytes;  // caller wipes it when the input was a secret
 };
 
 // Decodes `text` in either accepted form: the standard alphabet with exact padding, or the

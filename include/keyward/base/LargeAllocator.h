@@ -10,7 +10,7 @@
 
 namespace keyward {
 
-void* allocateLarge(std::size_t bytes);               // throws std::bad_alloc
+void* allocateLarge(std::size_t bytes);                      // throws std::bad_alloc
 void releaseLarge(void* block, std::size_t bytes) noexcept;  // `bytes` as allocated
 
 template <class T>
@@ -24,9 +24,13 @@ struct LargeAllocator {
   void deallocate(T* p, std::size_t n) noexcept { releaseLarge(p, n * sizeof(T)); }
 
   template <class U>
-  bool operator==(const LargeAllocator<U>&) const noexcept { return true; }
+  bool operator==(const LargeAllocator<U>&) const noexcept {
+    return true;
+  }
   template <class U>
-  bool operator!=(const LargeAllocator<U>&) const noexcept { return false; }
+  bool operator!=(const LargeAllocator<U>&) const noexcept {
+    return false;
+  }
 };
 
 }  // namespace keyward

@@ -2,15 +2,15 @@
 // The daemon's configuration as plain values. ConfigLoader fills it from YAML; nothing here
 // reads files or the environment.
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <string>
 #include <vector>
 
-#include "keyward/http/HttpLimits.h"
 #include "keyward/config/KeyPolicy.h"
+#include "keyward/http/HttpLimits.h"
 
 namespace keyward {
 
@@ -23,7 +23,7 @@ struct KeyDecl {
   KeyOrigin origin = KeyOrigin::Env;
   std::string ref;  // variable name, file path or 64 hex digits
   bool checkPermissions = true;
-  int line = 0;     // in the config file, for error messages
+  int line = 0;  // in the config file, for error messages
   KeyPolicy policy;
 };
 
@@ -72,10 +72,10 @@ struct SharedStateConfig {
   std::string passwordFile;  // Redis AUTH password, read as a secret file; empty = no AUTH
   bool checkPermissions = true;
   std::string keyPrefix = "keyward:";
-  std::string replicaName;   // this replica's name in Redis; empty = host name + state_dir or pid
-  Millis syncInterval{50};   // rate budgets and revocations
+  std::string replicaName;     // this replica's name in Redis; empty = host name + state_dir or pid
+  Millis syncInterval{50};     // rate budgets and revocations
   Millis usageInterval{1000};  // usage (counts, last used)
-  Millis timeout{500};       // connect and every reply
+  Millis timeout{500};         // connect and every reply
   bool enabled() const { return !redis.empty(); }
 };
 
@@ -90,9 +90,9 @@ struct Config {
   std::vector<EnvFileDecl> envFiles;
   std::vector<RouteRule> routes;
   Millis expiryWarning{7LL * 24 * 3600 * 1000};  // keys expiring sooner are reported
-  std::string stateDir;                             // usage and revocations; empty = not kept
-  Millis stateInterval{10000};                      // how often changed state is written
-  std::size_t recentCalls = 20;                     // per-key ring of recent calls
+  std::string stateDir;                          // usage and revocations; empty = not kept
+  Millis stateInterval{10000};                   // how often changed state is written
+  std::size_t recentCalls = 20;                  // per-key ring of recent calls
   // Peers whose X-Original-* / X-Forwarded-* headers (and Envoy path form) are believed.
   std::vector<std::string> trustedProxies = {"127.0.0.0/8", "::1"};
   OriginalRequestFrom originalRequest = OriginalRequestFrom::Auto;
@@ -116,9 +116,9 @@ struct Config {
     std::string keyFile;
     bool checkPermissions = true;
   } tls;
-  bool watch = true;                 // reload by itself when key files/directories change
-  Millis watchDebounce{200};         // quiet time after the last change before reloading
-  Millis watchInterval{30000};       // periodic re-check, for when inotify says nothing
+  bool watch = true;            // reload by itself when key files/directories change
+  Millis watchDebounce{200};    // quiet time after the last change before reloading
+  Millis watchInterval{30000};  // periodic re-check, for when inotify says nothing
   // `peers: { NAME: { rate_limit: ... } }`: a budget for all of a peer's keys together.
   std::vector<std::pair<std::string, RateLimit>> peerLimits;
   SharedStateConfig sharedState;

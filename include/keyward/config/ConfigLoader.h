@@ -32,9 +32,9 @@ Config builtInConfig();
 // chooseConfigPath() with this process's environment and filesystem.
 std::optional<std::string> chooseConfigPathForProcess(const std::string& cliPath);
 
-std::optional<std::string> chooseConfigPath(
-    const std::string& cliPath, const std::function<std::optional<std::string>(const char*)>& getEnv,
-    const std::function<bool(const std::string&)>& fileExists);
+std::optional<std::string> chooseConfigPath(const std::string& cliPath,
+                                            const std::function<std::optional<std::string>(const char*)>& getEnv,
+                                            const std::function<bool(const std::string&)>& fileExists);
 
 // "1500ms", "5s", "2m", "1h" or a plain number of seconds. nullopt if malformed or negative.
 std::optional<Millis> parseDuration(std::string_view text);

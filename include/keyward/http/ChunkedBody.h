@@ -44,16 +44,7 @@ class ChunkedBodySkipper {
   static constexpr int kMaxSizeDigits = 16;
 
  private:
-  enum class Step : std::uint8_t {
-    SizeFirst,
-    Size,
-    SizeLf,
-    Data,
-    DataCr,
-    DataLf,
-    TrailerCr,
-    TrailerLf
-  };
+  enum class Step : std::uint8_t { SizeFirst, Size, SizeLf, Data, DataCr, DataLf, TrailerCr, TrailerLf };
 
   void readSizeByte(char c);
   void fail(int status, std::string_view reason);

@@ -18,15 +18,15 @@ struct HttpLimits {
   // Defaults never refuse what a shipped proxy passes on: nginx forwards a client's headers
   // (up to 4 x 8 KiB, any number of fields) to its auth subrequest, and turns keyward's 431
   // into a 500 for the client. Envoy allows 60 KiB, HAProxy 16 KiB.
-  std::size_t maxHeaderBytes = 65536;       // request line + all header lines
-  std::size_t maxHeaderCount = 8192;        // header fields per request (at most 8192)
-  std::size_t maxUriBytes = 8192;           // request target
-  std::size_t maxBodyBytes = 1024;          // verify reads no body; a larger one is refused
+  std::size_t maxHeaderBytes = 65536;  // request line + all header lines
+  std::size_t maxHeaderCount = 8192;   // header fields per request (at most 8192)
+  std::size_t maxUriBytes = 8192;      // request target
+  std::size_t maxBodyBytes = 1024;     // verify reads no body; a larger one is refused
   std::uint64_t maxRequestsPerConnection = 1000000;
-  Millis headerTimeout{5000};               // whole request head, from its first byte
-  Millis idleTimeout{60000};                // keep-alive connection with no request
-  Millis writeTimeout{10000};               // whole time a client may take to read answers
-  std::size_t maxConnections = 4096;        // beyond it new connections are refused at once
+  Millis headerTimeout{5000};         // whole request head, from its first byte
+  Millis idleTimeout{60000};          // keep-alive connection with no request
+  Millis writeTimeout{10000};         // whole time a client may take to read answers
+  std::size_t maxConnections = 4096;  // beyond it new connections are refused at once
   // Connections one client address may hold (0 = max_connections / 4), so that one client
   // cannot take every slot.
   std::size_t maxConnectionsPerClient = 0;

@@ -25,9 +25,9 @@ enum class ParseStatus { Complete, NeedMore, Invalid };
 
 struct ParseResult {
   ParseStatus status = ParseStatus::NeedMore;
-  std::size_t headBytes = 0;   // Complete: bytes of the head, including the blank line
-  int errorStatus = 0;         // Invalid: 400, 413, 414, 431, 501 or 505
-  std::string_view reason;     // Invalid: short fixed text for logs
+  std::size_t headBytes = 0;  // Complete: bytes of the head, including the blank line
+  int errorStatus = 0;        // Invalid: 400, 413, 414, 431, 501 or 505
+  std::string_view reason;    // Invalid: short fixed text for logs
 };
 
 // Whether chunked request bodies are accepted. Refuse answers them 501, for a caller that

@@ -29,8 +29,8 @@ struct HttpRequest {
   bool keepAlive = true;
   bool expectContinue = false;
   std::size_t contentLength = 0;
-  std::string_view body;    // the whole body, for kBodyPath only; empty for every other path
-  bool chunked = false;     // Transfer-Encoding: chunked; the body follows the head, contentLength is 0
+  std::string_view body;  // the whole body, for kBodyPath only; empty for every other path
+  bool chunked = false;   // Transfer-Encoding: chunked; the body follows the head, contentLength is 0
   std::size_t headerCount = 0;
   std::array<HeaderField, kMaxHeaderCountLimit> headers;
 

@@ -15,7 +15,7 @@ std::optional<std::string> percentDecode(std::string_view text);
 
 struct QueryParam {
   bool present = false;
-  bool valid = true;   // false if the value does not decode
+  bool valid = true;  // false if the value does not decode
   std::string value;
 };
 

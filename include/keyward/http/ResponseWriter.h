@@ -11,8 +11,7 @@ namespace keyward {
 class ResponseWriter {
  public:
   // `dateHeader` is a complete "Date: ...\r\n" line, refreshed by the loop once a second.
-  ResponseWriter(std::string& out, std::string_view dateHeader)
-      : out_(out), date_(dateHeader), start_(out.size()) {}
+  ResponseWriter(std::string& out, std::string_view dateHeader) : out_(out), date_(dateHeader), start_(out.size()) {}
 
   // Set by the server before the handler runs.
   void prepare(bool headRequest, bool keepAlive, bool http10) {

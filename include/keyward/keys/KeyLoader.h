@@ -21,9 +21,9 @@ struct KeyListing {
 };
 
 struct KeyLoadResult {
-  std::shared_ptr<const KeySet> keys;   // null if anything is wrong
-  std::vector<Problem> problems;  // every problem found, in config order
-  std::vector<KeyListing> listing;      // with `withListing`: every key read, for --check-config
+  std::shared_ptr<const KeySet> keys;  // null if anything is wrong
+  std::vector<Problem> problems;       // every problem found, in config order
+  std::vector<KeyListing> listing;     // with `withListing`: every key read, for --check-config
 };
 
 // `revoked`: digests revoked earlier (the state file's list); `nowMs` stamps new revocations.

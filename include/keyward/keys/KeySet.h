@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "keyward/base/AddressRange.h"
-#include "keyward/config/Config.h"
 #include "keyward/base/Digest.h"
-#include "keyward/config/KeyPolicy.h"
 #include "keyward/base/LargeAllocator.h"
 #include "keyward/base/Problem.h"
+#include "keyward/config/Config.h"
+#include "keyward/config/KeyPolicy.h"
 #include "keyward/keys/RevokedKey.h"
 
 namespace keyward {
@@ -104,7 +104,7 @@ class KeySet {
   KeyEntries entries_;
   std::vector<Slot, LargeAllocator<Slot>> byDigest_;
   std::vector<Slot, LargeAllocator<Slot>> byId_;
-  std::size_t mask_ = 0;  // both tables have the same power-of-two size
+  std::size_t mask_ = 0;             // both tables have the same power-of-two size
   std::vector<RevokedKey> revoked_;  // sorted by digest
   AccessRules rules_;
 };

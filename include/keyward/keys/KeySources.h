@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "keyward/config/Config.h"
 #include "keyward/base/Digest.h"
-#include "keyward/keys/KeySet.h"
 #include "keyward/base/Problem.h"
+#include "keyward/config/Config.h"
+#include "keyward/keys/KeySet.h"
 
 namespace keyward {
 
@@ -48,8 +48,7 @@ struct SourceLoad {
 
 // Problems and origins name a path or variable only when it cannot be a pasted secret,
 // else the place in `configPath` (file, line, field); see printablePath() in SecretFile.h.
-void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env,
-                 SourceLoad& out);
+void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLookup& env, SourceLoad& out);
 void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& configPath = {});
 void loadEnvFile(const EnvFileDecl& decl, SourceLoad& out, const std::string& configPath = {});
 

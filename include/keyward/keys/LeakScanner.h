@@ -14,11 +14,11 @@
 namespace keyward {
 
 struct LeakFinding {
-  std::size_t line = 0;        // 1-based
-  std::string fingerprint;     // of the key found
-  std::string keyId;           // the configured key it is; empty if not configured
-  std::string prefix;          // the NAME_ of a prefixed key; empty for a plain key
-  bool revoked = false;        // the configured key is revoked (found, but not live)
+  std::size_t line = 0;     // 1-based
+  std::string fingerprint;  // of the key found
+  std::string keyId;        // the configured key it is; empty if not configured
+  std::string prefix;       // the NAME_ of a prefixed key; empty for a plain key
+  bool revoked = false;     // the configured key is revoked (found, but not live)
 };
 
 // Scans `text`; `keys` may be null (only prefixed keys are then found). Each key is reported

@@ -43,8 +43,7 @@ class RedisConnection {
   // Sends every command in one write, then reads one reply per command. A Redis error for
   // one command is that command's reply (Type::Error); false only on a network problem or a
   // timeout (and the connection is then closed).
-  bool pipeline(const std::vector<RedisCommand>& commands, std::vector<RedisReply>& replies,
-                std::string& problem);
+  bool pipeline(const std::vector<RedisCommand>& commands, std::vector<RedisReply>& replies, std::string& problem);
 
  private:
   struct Impl;

@@ -13,18 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "keyward/base/Snapshot.h"
 #include "keyward/config/Config.h"
 #include "keyward/config/ConfigLoader.h"
 #include "keyward/keys/KeyLoader.h"
 #include "keyward/keys/KeySet.h"
 #include "keyward/lifecycle/ReloadDiff.h"
-#include "keyward/base/Snapshot.h"
 #include "keyward/lifecycle/UsageStore.h"
 
 namespace keyward {
 
 struct ReloadStatus {
-  std::uint64_t generation = 0;     // successful loads so far (1 after start)
+  std::uint64_t generation = 0;  // successful loads so far (1 after start)
   std::size_t keyCount = 0;
   std::int64_t lastAttemptUnixMs = 0;
   bool lastOk = false;

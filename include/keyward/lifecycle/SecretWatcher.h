@@ -74,9 +74,9 @@ class SecretWatcher {
   std::string baseline_;
   bool targetsChanged_ = false;
   int inotifyFd_ = -1;
-  std::mutex watchesMutex_;  // guards watches_ (installWatches under mutex_ too; drainEvents)
+  std::mutex watchesMutex_;            // guards watches_ (installWatches under mutex_ too; drainEvents)
   std::map<int, WatchedDir> watches_;  // by watch descriptor
-  int wakeFd_ = -1;  // eventfd: new targets or stop
+  int wakeFd_ = -1;                    // eventfd: new targets or stop
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -57,8 +57,8 @@ class SharedState {
   using RevokedCallback = std::function<void()>;
 
   // `config.sharedState` must be enabled (and valid: ConfigLoader checked it).
-  SharedState(const Config& config, RateLimiter& limiter, UsageStore& usage,
-              const Reloader& reloader, RevokedCallback onRevoked);
+  SharedState(const Config& config, RateLimiter& limiter, UsageStore& usage, const Reloader& reloader,
+              RevokedCallback onRevoked);
   ~SharedState();  // stop()
   SharedState(const SharedState&) = delete;
   SharedState& operator=(const SharedState&) = delete;

@@ -81,7 +81,7 @@ class KeyUsage {
   mutable std::mutex ringMutex_;
   std::vector<CallRecord> ring_;  // allocated on the first call
   std::size_t ringSize_;
-  std::size_t next_ = 0;          // total calls recorded; next_ % ringSize_ is the write slot
+  std::size_t next_ = 0;  // total calls recorded; next_ % ringSize_ is the write slot
 };
 
 // A key suspended because it was reported leaked (POST /v1/leaks, keyward leaked): refused
@@ -165,10 +165,10 @@ class UsageStore {
   bool revocationFileWritten_ = false;
   std::vector<SuspendedKey> suspended_;
   std::atomic<std::uint64_t> suspensionsAdded_{0};
-  std::string dir_;                // set by load(): where suspensions are written at once
+  std::string dir_;                 // set by load(): where suspensions are written at once
   std::mutex suspensionFileMutex_;  // one writer of suspended.json at a time
   bool persistSuspensions(std::string& problem);
-  std::string lastReloadDiff_;     // JSON object, or empty
+  std::string lastReloadDiff_;  // JSON object, or empty
   bool diffDirty_ = false;
 };
 

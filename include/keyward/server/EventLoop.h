@@ -26,8 +26,7 @@ struct DeadlineList {
 };
 
 struct LoopCounters {
-  std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0}, badRequests{0}, timeouts{0},
-      handlerErrors{0};
+  std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0}, badRequests{0}, timeouts{0}, handlerErrors{0};
 };
 
 class EventLoop {
@@ -83,7 +82,7 @@ class EventLoop {
   std::int64_t stopDeadline_ = 0;
   std::size_t connectionCount_ = 0;
 
-  std::int64_t nowMs_ = 0;     // monotonic
+  std::int64_t nowMs_ = 0;  // monotonic
   std::int64_t dateSecond_ = -1;
   char dateHeader_[64] = {};
   std::size_t dateHeaderLength_ = 0;
@@ -96,7 +95,7 @@ class EventLoop {
   std::vector<std::unique_ptr<Connection>> pool_;
   std::vector<Connection*> free_;
   std::unique_ptr<char[]> readBuffer_;
-  std::string out_;            // responses of the current input batch
+  std::string out_;  // responses of the current input batch
   HttpRequest request_;
   LoopCounters counters_;
 };

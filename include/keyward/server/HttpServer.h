@@ -7,10 +7,10 @@
 // clients starve everyone else, and it cannot reach the throughput bar (see README,
 // Performance). Poco still provides the sockets' creation and addresses.
 
-#include <array>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -19,10 +19,10 @@
 #include <thread>
 #include <vector>
 
-#include "keyward/server/ClientSlots.h"
 #include "keyward/config/Config.h"
 #include "keyward/http/HttpRequest.h"
 #include "keyward/http/ResponseWriter.h"
+#include "keyward/server/ClientSlots.h"
 #include "keyward/server/TlsContext.h"
 
 namespace keyward {
@@ -48,12 +48,12 @@ using HandlerFactory = std::function<std::unique_ptr<RequestHandler>(unsigned lo
 // Totals over all loops; each counter is written by one loop thread and read by anyone.
 struct ServerStats {
   std::uint64_t connectionsAccepted = 0;
-  std::uint64_t connectionsRefused = 0;   // over max_connections or the client's share
+  std::uint64_t connectionsRefused = 0;  // over max_connections or the client's share
   std::uint64_t connectionsActive = 0;
   std::uint64_t requests = 0;
-  std::uint64_t badRequests = 0;          // refused by the parser (4xx/5xx, connection closed)
-  std::uint64_t timeouts = 0;             // header deadline, idle or write timeout
-  std::uint64_t handlerErrors = 0;        // exceptions turned into 500
+  std::uint64_t badRequests = 0;    // refused by the parser (4xx/5xx, connection closed)
+  std::uint64_t timeouts = 0;       // header deadline, idle or write timeout
+  std::uint64_t handlerErrors = 0;  // exceptions turned into 500
 };
 
 class EventLoop;

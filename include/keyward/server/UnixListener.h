@@ -3,8 +3,9 @@
 // socket file from an earlier run is replaced; any other kind of file at the path is not.
 // The file is removed again when the listener is destroyed.
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 
 namespace keyward {
 

@@ -34,7 +34,8 @@ struct DecisionFlip {
 };
 
 // Every replayable call whose outcome differs under `candidate` at `nowMs`.
-std::vector<DecisionFlip> replayCalls(const std::vector<RecordedCall>& calls, const KeySet& candidate, std::int64_t nowMs);
+std::vector<DecisionFlip> replayCalls(const std::vector<RecordedCall>& calls, const KeySet& candidate,
+                                      std::int64_t nowMs);
 
 // The candidate's key with this fingerprint (the same secret, under any id), or nullptr.
 const KeyEntry* findByFingerprint(const KeySet& keys, const std::string& fingerprint);

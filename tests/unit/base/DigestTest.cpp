@@ -1,8 +1,8 @@
-#include "keyward/base/Digest.h"
-
 #include <gtest/gtest.h>
 
 #include <thread>
+
+#include "keyward/base/Digest.h"
 
 namespace keyward {
 namespace {

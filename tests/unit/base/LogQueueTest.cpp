@@ -2,8 +2,6 @@
 // fresh), stdout is a small pipe nobody reads: every call must return at once, the overflow
 // must be counted, and the lines that were kept must come out whole.
 
-#include "keyward/base/Log.h"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,6 +9,8 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+
+#include "keyward/base/Log.h"
 
 namespace keyward {
 namespace {

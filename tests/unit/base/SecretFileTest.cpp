@@ -1,12 +1,11 @@
 // SecretFile: the non-blocking, regular-files-only reader, the root-only owner checks, and
 // the rule that decides whether a path from the config may be shown.
 
-#include "keyward/base/SecretFile.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyward/base/SecretFile.h"
 #include "keyward/keys/KeyGenerator.h"
 #include "support/TempDir.h"
 

@@ -1,13 +1,12 @@
 // The worker-side key source: files re-read when they change, the last good key kept
 // through a rotation's awkward moments.
-#include "keyward/Client.h"
-
 #include <Poco/Net/HTTPRequest.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
 
+#include "keyward/Client.h"
 #include "keyward/keys/KeyGenerator.h"
 #include "support/TempDir.h"
 

@@ -1,11 +1,9 @@
-#include "keyward/config/ConfigLoader.h"
-
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <cstdlib>
 
+#include "keyward/config/ConfigLoader.h"
 #include "support/TempDir.h"
 
 namespace keyward {
@@ -35,7 +33,8 @@ key_dirs:
   - { path: /run/secrets/keyward, peer: worker, check_permissions: false }
 env_files:
   - { path: /etc/keyward/keys.env, peer: api, names: [AUTH_API_KEY] }
-)", "k.yaml");
+)",
+                                   "k.yaml");
   ASSERT_TRUE(r.config) << allErrors(r);
   const Config& c = *r.config;
   EXPECT_EQ(c.listen, "127.0.0.1:9000");
@@ -89,9 +88,11 @@ TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
       {"bad type", "keys:\n  - { id: a, env: A, type: robot }\n", "keys[0].type: must be 'service' or 'user'"},
       {"time without offset", "keys:\n  - { id: a, env: A, expires: '2027-01-01T00:00:00' }\n",
        "keys[0].expires: must be an RFC 3339 time"},
-      {"window backwards", "keys:\n  - { id: a, env: A, not_before: '2027-02-01T00:00:00Z', expires: '2027-01-01T00:00:00Z' }\n",
+      {"window backwards",
+       "keys:\n  - { id: a, env: A, not_before: '2027-02-01T00:00:00Z', expires: '2027-01-01T00:00:00Z' }\n",
        "'expires' must be later than 'not_before'"},
-      {"reason without revocation", "keys:\n  - { id: a, env: A, revoked_reason: oops }\n", "only for keys with status 'revoked'"},
+      {"reason without revocation", "keys:\n  - { id: a, env: A, revoked_reason: oops }\n",
+       "only for keys with status 'revoked'"},
       {"scopes not a list", "keys:\n  - { id: a, env: A, scopes: admin }\n", "keys[0].scopes: must be a list"},
       {"bad scope", "keys:\n  - { id: a, env: A, scopes: ['runs read'] }\n", "keys[0].scopes: must be"},
       {"name on a key directory", "key_dirs:\n  - { path: /x, name: w }\n", "unknown field 'name'"},
@@ -99,19 +100,23 @@ TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
       {"route path relative", "routes:\n  - { path: runs, scope: a }\n", "routes[0].path: must start with '/'"},
       {"bad expiry warning", "expiry_warning: soon\n", "expiry_warning: must be a positive duration"},
       {"too many recent calls", "recent_calls: 5000\n", "recent_calls: must be between 0 and 1000"},
-      {"bad trusted proxy", "trusted_proxies: [10.0.0.0/33]\n", "k.yaml:1: trusted_proxies: is not an IP address or CIDR range"},
+      {"bad trusted proxy", "trusted_proxies: [10.0.0.0/33]\n",
+       "k.yaml:1: trusted_proxies: is not an IP address or CIDR range"},
       // Errors reach /v1/status: a key pasted where a field name or value goes is not quoted.
-      {"key as a field name", "keys:\n  - { id: a, env: A, QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk=: x }\n", "k.yaml:2: keys[0]: unknown field\n"},
+      {"key as a field name", "keys:\n  - { id: a, env: A, QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk=: x }\n",
+       "k.yaml:2: keys[0]: unknown field\n"},
       {"trusted proxies not a list", "trusted_proxies: 10.0.0.1\n", "trusted_proxies: must be a list"},
       {"cache max age in ms", "cache_max_age: 1500ms\n", "cache_max_age: must be whole seconds"},
       {"throttle unknown field", "throttle: { max_failure: 3 }\n", "throttle: unknown field 'max_failure'"},
       {"throttle table too small", "throttle: { clients: 3 }\n", "throttle.clients: must be between"},
       {"relative unix socket", "listen_unix: { path: k.sock }\n", "listen_unix: needs an absolute 'path'"},
       {"bad unix socket mode", "listen_unix: { path: /run/k.sock, mode: rw }\n", "listen_unix.mode: must be an octal"},
-      {"tls without key", "tls: { listen: ':8443', cert_file: /c.pem }\n", "tls: needs 'listen', 'cert_file' and 'key_file'"},
+      {"tls without key", "tls: { listen: ':8443', cert_file: /c.pem }\n",
+       "tls: needs 'listen', 'cert_file' and 'key_file'"},
       {"watch not a boolean", "watch: sometimes\n", "watch: must be true or false"},
       // Every duration is bounded: a huge one overflowed deadlines and closed every connection.
-      {"header timeout overflows", "limits:\n  header_timeout: 9223372036854775807ms\n", "limits.header_timeout: must be at most 10m"},
+      {"header timeout overflows", "limits:\n  header_timeout: 9223372036854775807ms\n",
+       "limits.header_timeout: must be at most 10m"},
       {"idle timeout too long", "limits:\n  idle_timeout: 400d\n", "limits.idle_timeout: must be at most 1d"},
       {"shutdown timeout too long", "shutdown_timeout: 2h\n", "shutdown_timeout: must be at most 10m"},
       {"state interval too long", "state_interval: 2d\n", "state_interval: must be at most 1h"},
@@ -128,10 +133,14 @@ TEST(ConfigLoader, RefusesBadInputWithFileAndLine) {
       {"methods and except_methods", "routes:\n  - { path: /a, scope: s, methods: [GET], except_methods: [HEAD] }\n",
        "give either 'methods' or 'except_methods'"},
       {"route with ;params", "routes:\n  - { path: '/a;x', scope: s }\n", "routes[0].path: must start with '/'"},
-      {"rate limit without per", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5 } }\n", "keys[0].rate_limit: needs 'requests' and 'per'"},
-      {"rate limit in ms", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5, per: 500ms } }\n", "keys[0].rate_limit.per: must be whole seconds"},
-      {"rate limit zero", "key_dirs:\n  - { path: /k, rate_limit: { requests: 0, per: 1s } }\n", "key_dirs[0].rate_limit.requests: must be between 1"},
-      {"rate limit unknown field", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5, per: 1s, brust: 9 } }\n", "unknown field 'brust'"},
+      {"rate limit without per", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5 } }\n",
+       "keys[0].rate_limit: needs 'requests' and 'per'"},
+      {"rate limit in ms", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5, per: 500ms } }\n",
+       "keys[0].rate_limit.per: must be whole seconds"},
+      {"rate limit zero", "key_dirs:\n  - { path: /k, rate_limit: { requests: 0, per: 1s } }\n",
+       "key_dirs[0].rate_limit.requests: must be between 1"},
+      {"rate limit unknown field", "keys:\n  - { id: a, env: A, rate_limit: { requests: 5, per: 1s, brust: 9 } }\n",
+       "unknown field 'brust'"},
       {"peer limit bad", "peers:\n  worker: { rate_limit: { per: 1s } }\n", "peers.worker.rate_limit: needs"},
       {"peer unknown field", "peers:\n  worker: { limit: 5 }\n", "peers.worker: unknown field 'limit'"},
       {"credentials dir unset", "keys:\n  - { id: a, file: '${CREDENTIALS_DIRECTORY}/k' }\n",
@@ -209,7 +218,8 @@ key_dirs:
 routes:
   - { methods: [get, HEAD], path: "/runs/**", scope: "runs:read" }
   - { path: "/admin/**", scope: admin }
-)", "k.yaml");
+)",
+                                   "k.yaml");
   ASSERT_TRUE(r.config) << allErrors(r);
   const Config& c = *r.config;
   EXPECT_EQ(c.expiryWarning, Millis(3 * 86400000LL));
@@ -257,8 +267,9 @@ TEST(ConfigLoader, ReadsFilesAndNamesMissingOnes) {
   EXPECT_EQ(r.config->path, path);
   ConfigResult missing = loadConfigFile(dir.file("nope.yaml"));
   ASSERT_EQ(missing.errors.size(), 1u);
-  EXPECT_NE(missing.errors[0].find("nope.yaml: cannot read the config file: does not exist (give another with --config"),
-            std::string::npos)
+  EXPECT_NE(
+      missing.errors[0].find("nope.yaml: cannot read the config file: does not exist (give another with --config"),
+      std::string::npos)
       << missing.errors[0];
   // A FIFO as the config must not hang the load (read like key files: regular files only).
   ASSERT_EQ(::mkfifo(dir.file("fifo.yaml").c_str(), 0600), 0);

@@ -43,8 +43,7 @@ shared_state:
   EXPECT_EQ(s.usageInterval, Millis(2000));
   EXPECT_EQ(s.timeout, Millis(1000));
 
-  ConfigResult defaults =
-      parseConfigText("shared_state: { redis: 'unix:/run/redis/redis.sock' }\n", "k.yaml");
+  ConfigResult defaults = parseConfigText("shared_state: { redis: 'unix:/run/redis/redis.sock' }\n", "k.yaml");
   ASSERT_TRUE(defaults.config) << allErrors(defaults);
   EXPECT_EQ(defaults.config->sharedState.keyPrefix, "keyward:");
   EXPECT_EQ(defaults.config->sharedState.syncInterval, Millis(50));
@@ -62,25 +61,19 @@ TEST(SharedStateConfig, RefusesBadSettingsWithFileAndLine) {
       {"no redis", "shared_state: { key_prefix: x }\n", "k.yaml:1: shared_state: needs 'redis'"},
       {"unknown field", "shared_state:\n  redis: redis://h\n  pasword_file: /x\n",
        "k.yaml:3: shared_state: unknown field 'pasword_file'"},
-      {"password in the url", "shared_state: { redis: 'redis://:hunter2@h:6379' }\n",
-       "must not hold a password"},
-      {"tls url", "shared_state: { redis: 'rediss://h:6379' }\n",
-       "use a unix socket or a TLS tunnel"},
-      {"other scheme", "shared_state: { redis: 'http://h' }\n",
-       "must be redis://host:port/db or unix:"},
+      {"password in the url", "shared_state: { redis: 'redis://:hunter2@h:6379' }\n", "must not hold a password"},
+      {"tls url", "shared_state: { redis: 'rediss://h:6379' }\n", "use a unix socket or a TLS tunnel"},
+      {"other scheme", "shared_state: { redis: 'http://h' }\n", "must be redis://host:port/db or unix:"},
       {"relative socket", "shared_state: { redis: 'unix:redis.sock' }\n", "absolute path"},
-      {"port too big", "shared_state: { redis: 'redis://h:70000' }\n",
-       "port must be a number from 1 to 65535"},
-      {"bad database", "shared_state: { redis: 'redis://h:6379/x' }\n",
-       "database after the '/' must be a number"},
+      {"port too big", "shared_state: { redis: 'redis://h:70000' }\n", "port must be a number from 1 to 65535"},
+      {"bad database", "shared_state: { redis: 'redis://h:6379/x' }\n", "database after the '/' must be a number"},
       {"sync too fast", "shared_state: { redis: 'redis://h', sync_interval: 1ms }\n",
        "sync_interval: must be at least 10ms"},
       {"sync too slow", "shared_state: { redis: 'redis://h', sync_interval: 1m }\n",
        "sync_interval: must be at most 10s"},
       {"timeout unbounded", "shared_state: { redis: 'redis://h', timeout: 1h }\n",
        "shared_state.timeout: must be at most 30s"},
-      {"prefix with a space", "shared_state: { redis: 'redis://h', key_prefix: 'a b' }\n",
-       "64 printable characters"},
+      {"prefix with a space", "shared_state: { redis: 'redis://h', key_prefix: 'a b' }\n", "64 printable characters"},
       {"replica name", "shared_state: { redis: 'redis://h', replica_name: 'a b' }\n",
        "shared_state.replica_name: must be"},
       {"not a mapping", "shared_state: redis://h\n", "shared_state: must be a mapping"},
@@ -88,8 +81,7 @@ TEST(SharedStateConfig, RefusesBadSettingsWithFileAndLine) {
   for (const Case& c : cases) {
     ConfigResult r = parseConfigText(c.yaml, "k.yaml");
     EXPECT_FALSE(r.config) << c.why;
-    EXPECT_NE(allErrors(r).find(c.expected), std::string::npos)
-        << c.why << "\n got: " << allErrors(r);
+    EXPECT_NE(allErrors(r).find(c.expected), std::string::npos) << c.why << "\n got: " << allErrors(r);
     EXPECT_EQ(allErrors(r).find("hunter2"), std::string::npos) << "a password is never quoted back";
   }
 }
@@ -106,14 +98,12 @@ TEST(RedisEndpoint, ParsesTheUrlForms) {
   };
   const std::vector<Case> cases = {
       {"all parts", "redis://127.0.0.1:6380/3", false, "127.0.0.1", 6380, "", 3},
-      {"defaults: port 6379, database 0", "redis://redis.internal", false, "redis.internal", 6379,
-       "", 0},
+      {"defaults: port 6379, database 0", "redis://redis.internal", false, "redis.internal", 6379, "", 0},
       {"trailing slash", "redis://h:1/", false, "h", 1, "", 0},
       {"IPv6 in brackets", "redis://[::1]:6390/1", false, "::1", 6390, "", 1},
       {"IPv6 without a port", "redis://[fd00::5]", false, "fd00::5", 6379, "", 0},
       {"unix socket", "unix:/run/redis/redis.sock", true, "", 6379, "/run/redis/redis.sock", 0},
-      {"unix socket, URL style, with a database", "unix:///tmp/r.sock?db=4", true, "", 6379,
-       "/tmp/r.sock", 4},
+      {"unix socket, URL style, with a database", "unix:///tmp/r.sock?db=4", true, "", 6379, "/tmp/r.sock", 4},
   };
   for (const Case& c : cases) {
     std::string problem;
@@ -128,9 +118,8 @@ TEST(RedisEndpoint, ParsesTheUrlForms) {
   std::string problem;
   EXPECT_EQ(parseRedisUrl("redis://[::1]:6390/1", problem)->describe(), "[::1]:6390/1");
   EXPECT_EQ(parseRedisUrl("unix:/r.sock", problem)->describe(), "unix:/r.sock/0");
-  for (const char* bad :
-       {"redis://", "redis://:6379", "redis://h:", "redis://h:0", "redis://[::1", "redis://h h",
-        "unix:", "unix:/x?db=", "unix:/x?foo=1", "redis://user:pw@h"}) {
+  for (const char* bad : {"redis://", "redis://:6379", "redis://h:", "redis://h:0", "redis://[::1", "redis://h h",
+                          "unix:", "unix:/x?db=", "unix:/x?foo=1", "redis://user:pw@h"}) {
     EXPECT_FALSE(parseRedisUrl(bad, problem)) << bad;
   }
 }

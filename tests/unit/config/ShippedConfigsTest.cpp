@@ -31,7 +31,8 @@ TEST(ShippedConfigs, TraefikForwardAuthPointsAtVerifyAndCopiesIdentity) {
   EXPECT_EQ(auth["address"].as<std::string>(), "http://127.0.0.1:8420/v1/verify");
   EXPECT_FALSE(auth["trustForwardHeader"].as<bool>());
   auto copied = strings(auth["authResponseHeaders"]);
-  for (const char* h : {"X-Keyward-Key-Id", "X-Keyward-Peer", "X-Keyward-Scopes"}) EXPECT_TRUE(contains(copied, h)) << h;
+  for (const char* h : {"X-Keyward-Key-Id", "X-Keyward-Peer", "X-Keyward-Scopes"})
+    EXPECT_TRUE(contains(copied, h)) << h;
   auto strip = root["http"]["middlewares"]["strip-api-key"]["headers"]["customRequestHeaders"];
   EXPECT_EQ(strip["X-API-Key"].as<std::string>(), "");
   auto used = strings(root["http"]["routers"]["api"]["middlewares"]);
@@ -48,12 +49,14 @@ TEST(ShippedConfigs, EnvoyExtAuthzForwardsTheKeyAndCopiesIdentity) {
   YAML::Node http = config["http_service"];
   EXPECT_EQ(http["path_prefix"].as<std::string>(), "/v1/verify");
   std::vector<std::string> allowed, upstream;
-  for (const auto& p : http["authorization_request"]["allowed_headers"]["patterns"]) allowed.push_back(p["exact"].as<std::string>());
+  for (const auto& p : http["authorization_request"]["allowed_headers"]["patterns"])
+    allowed.push_back(p["exact"].as<std::string>());
   for (const auto& p : http["authorization_response"]["allowed_upstream_headers"]["patterns"]) {
     upstream.push_back(p["exact"].as<std::string>());
   }
   EXPECT_TRUE(contains(allowed, "x-api-key")) << "without it keyward never sees the key";
-  for (const char* h : {"x-keyward-key-id", "x-keyward-peer", "x-keyward-scopes"}) EXPECT_TRUE(contains(upstream, h)) << h;
+  for (const char* h : {"x-keyward-key-id", "x-keyward-peer", "x-keyward-scopes"})
+    EXPECT_TRUE(contains(upstream, h)) << h;
   auto removed = strings(hcm["route_config"]["virtual_hosts"][0]["request_headers_to_remove"]);
   EXPECT_TRUE(contains(removed, "x-api-key"));
   EXPECT_EQ(filter["typed_config"]["http_service"]["server_uri"]["cluster"].as<std::string>(), "keyward");

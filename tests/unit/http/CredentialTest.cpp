@@ -1,7 +1,6 @@
-#include "keyward/http/Credential.h"
-
 #include <gtest/gtest.h>
 
+#include "keyward/http/Credential.h"
 #include "keyward/http/HttpParser.h"
 
 namespace keyward {
@@ -21,7 +20,8 @@ TEST(Credential, ExtractsOrRefuses) {
       {"Bearer", "Authorization: Bearer k1\r\n", CredentialStatus::Present, "k1"},
       {"bearer scheme case-insensitive", "Authorization: bEaReR k1\r\n", CredentialStatus::Present, "k1"},
       {"several spaces after the scheme", "Authorization: Bearer    k1\r\n", CredentialStatus::Present, "k1"},
-      {"both headers with the same key", "X-API-Key: k1\r\nAuthorization: Bearer k1\r\n", CredentialStatus::Present, "k1"},
+      {"both headers with the same key", "X-API-Key: k1\r\nAuthorization: Bearer k1\r\n", CredentialStatus::Present,
+       "k1"},
       {"nothing", "Accept: */*\r\n", CredentialStatus::Missing, ""},
       {"empty X-API-Key", "X-API-Key:\r\n", CredentialStatus::Missing, ""},
       {"Basic is not a keyward credential", "Authorization: Basic dTpw\r\n", CredentialStatus::Missing, ""},
@@ -29,7 +29,8 @@ TEST(Credential, ExtractsOrRefuses) {
       {"two different keys", "X-API-Key: k1\r\nAuthorization: Bearer k2\r\n", CredentialStatus::Ambiguous, ""},
       {"X-API-Key twice, same value", "X-API-Key: k1\r\nX-API-Key: k1\r\n", CredentialStatus::Ambiguous, ""},
       {"X-API-Key twice, other case", "X-API-Key: k1\r\nx-api-key: k2\r\n", CredentialStatus::Ambiguous, ""},
-      {"Authorization twice", "Authorization: Bearer k1\r\nAuthorization: Bearer k1\r\n", CredentialStatus::Ambiguous, ""},
+      {"Authorization twice", "Authorization: Bearer k1\r\nAuthorization: Bearer k1\r\n", CredentialStatus::Ambiguous,
+       ""},
       {"inner space", "X-API-Key: k1 k2\r\n", CredentialStatus::Malformed, ""},
       {"inner tab", "X-API-Key: k1\tk2\r\n", CredentialStatus::Malformed, ""},
       {"Bearer without a token", "Authorization: Bearer\r\n", CredentialStatus::Malformed, ""},

@@ -1,9 +1,9 @@
-#include "keyward/http/HttpParser.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "keyward/http/HttpParser.h"
 
 namespace keyward {
 namespace {
@@ -98,12 +98,17 @@ TEST(HttpParser, RefusesWhatRfc9112SaysToRefuse) {
       {"no colon", "GET / HTTP/1.1\r\nHost: x\r\nJunk\r\n\r\n", 400},
       {"NUL in a value", std::string("GET / HTTP/1.1\r\nHost: x\r\nX: a\0b\r\n\r\n", 36), 400},
       {"CR in a value", "GET / HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", 400},
-      {"control byte in a value", "GET / HTTP/1.1\r\nHost: x\r\nX: a\x01" "b\r\n\r\n", 400},
-      {"conflicting Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
+      {"control byte in a value",
+       "GET / HTTP/1.1\r\nHost: x\r\nX: a\x01"
+       "b\r\n\r\n",
+       400},
+      {"conflicting Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+       400},
       {"Content-Length list that differs", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n", 400},
       // RFC 9110 8.6 lets a recipient reject repeats even when equal; llhttp and nginx do, so
       // keyward does too (found by the differential target).
-      {"Content-Length repeated with the same value", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 400},
+      {"Content-Length repeated with the same value",
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 400},
       {"HTAB after Content-Length: OWS, but llhttp refuses it (found by the differential target)",
        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\t\r\n\r\n", 400},
       {"HTAB after Transfer-Encoding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\t\r\n\r\n", 400},
@@ -125,12 +130,14 @@ TEST(HttpParser, RefusesWhatRfc9112SaysToRefuse) {
       {"CONNECT: no tunnels here, and its bytes after the head are no body to other parsers "
        "(found by the differential target)",
        "CONNECT / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n", 501},
-      {"CONNECT in its own authority-form", "CONNECT auth.internal:443 HTTP/1.1\r\nHost: auth.internal:443\r\n\r\n", 501},
+      {"CONNECT in its own authority-form", "CONNECT auth.internal:443 HTTP/1.1\r\nHost: auth.internal:443\r\n\r\n",
+       501},
       {"fragment in target", "GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"non-ASCII target", "GET /\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"relative target", "GET v1/verify HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"body over the limit", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413},
-      {"a length no limit allows, not an overflow", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413},
+      {"a length no limit allows, not an overflow",
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413},
   };
   for (const BadRequest& c : cases) {
     HttpRequest r;
@@ -296,10 +303,9 @@ TEST(HttpParser, RefusesEveryOtherTransferEncoding) {
       {"with Content-Length: which one frames the body? (RFC 9112 6.1)",
        "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", 400},
       {"with Content-Length, in the other order", "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n", 400},
-      {"in HTTP/1.0, which has no Transfer-Encoding (RFC 9112 6.1)", "Transfer-Encoding: chunked\r\n", 400,
-       "HTTP/1.0"},
-      {"chunked not last: the length cannot be known (RFC 9112 6.3 says 400)",
-       "Transfer-Encoding: chunked, gzip\r\n", 400},
+      {"in HTTP/1.0, which has no Transfer-Encoding (RFC 9112 6.1)", "Transfer-Encoding: chunked\r\n", 400, "HTTP/1.0"},
+      {"chunked not last: the length cannot be known (RFC 9112 6.3 says 400)", "Transfer-Encoding: chunked, gzip\r\n",
+       400},
       {"chunked not last across two field lines", "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", 400},
       {"no chunked at all: the length cannot be known", "Transfer-Encoding: gzip\r\n", 400},
       {"identity is no transfer coding any more", "Transfer-Encoding: identity\r\n", 400},
@@ -313,8 +319,8 @@ TEST(HttpParser, RefusesEveryOtherTransferEncoding) {
       {"chunked twice across two field lines", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", 400},
       {"chunked with a parameter is another coding, and not last", "Transfer-Encoding: chunked;q=1\r\n", 400},
       {"a misspelling hides chunked from us but not from a lenient proxy", "Transfer-Encoding: xchunked\r\n", 400},
-      {"a coding keyward cannot decode before chunked (RFC 9112 6.1: 501)",
-       "Transfer-Encoding: gzip, chunked\r\n", 501},
+      {"a coding keyward cannot decode before chunked (RFC 9112 6.1: 501)", "Transfer-Encoding: gzip, chunked\r\n",
+       501},
       {"the same across two field lines", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", 501},
   };
   for (const Case& c : cases) {
@@ -342,7 +348,8 @@ TEST(HttpParser, EnforcesSizeLimits) {
   HttpRequest r;
   EXPECT_EQ(parseAll("GET /" + std::string(40, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", r, limits).errorStatus, 414);
   EXPECT_EQ(parseAll("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", r, limits).errorStatus, 431);
-  EXPECT_EQ(parseAll("GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(300, 'a') + "\r\n\r\n", r, limits).errorStatus, 431);
+  EXPECT_EQ(parseAll("GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(300, 'a') + "\r\n\r\n", r, limits).errorStatus,
+            431);
   // An unterminated head over the limit is refused without waiting for its end.
   EXPECT_EQ(parseAll("GET / HTTP/1.1\r\nX: " + std::string(300, 'a'), r, limits).errorStatus, 431);
   EXPECT_EQ(parseAll("GET /" + std::string(200, 'a'), r, limits).errorStatus, 414);

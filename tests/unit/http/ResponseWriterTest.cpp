@@ -1,6 +1,6 @@
-#include "keyward/http/ResponseWriter.h"
-
 #include <gtest/gtest.h>
+
+#include "keyward/http/ResponseWriter.h"
 
 namespace keyward {
 namespace {

@@ -1,8 +1,7 @@
-#include "keyward/keys/KeySet.h"
-
 #include <gtest/gtest.h>
 
 #include "keyward/base/Snapshot.h"
+#include "keyward/keys/KeySet.h"
 
 namespace keyward {
 namespace {

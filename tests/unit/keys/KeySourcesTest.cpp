@@ -1,5 +1,3 @@
-#include "keyward/keys/KeySources.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +6,7 @@
 
 #include "keyward/keys/KeyGenerator.h"
 #include "keyward/keys/KeyLoader.h"
+#include "keyward/keys/KeySources.h"
 #include "support/TempDir.h"
 
 namespace keyward {
@@ -196,7 +195,8 @@ TEST(KeyDirectory, ReportsEachBadFileAndEmptyOrMissingDirectories) {
   SourceLoad load;
   loadKeyDir({keys, "w", true, 1}, load);
   ASSERT_EQ(load.problems.size(), 1u);
-  EXPECT_EQ(load.problems[0].text(), "key directory " + keys + ", key 'short': is too short (fewer than 32 bytes once decoded)");
+  EXPECT_EQ(load.problems[0].text(),
+            "key directory " + keys + ", key 'short': is too short (fewer than 32 bytes once decoded)");
   EXPECT_EQ(load.problems[0].publicText().find("short'"), std::string::npos);
 
   SourceLoad empty;
@@ -213,8 +213,8 @@ TEST(KeyDirectory, ReportsEachBadFileAndEmptyOrMissingDirectories) {
 TEST(EnvFile, ReadsNameValueLines) {
   test::TempDir dir;
   std::string a = newKey(), b = newKey(), c = newKey();
-  std::string path = dir.write("keys.env", "# keys for the api\n\nAUTH_API_KEY=" + a + "\nexport WORKER_API_KEY=\"" + b +
-                                               "\"\r\nOTHER_KEY='" + c + "'\n");
+  std::string path = dir.write("keys.env", "# keys for the api\n\nAUTH_API_KEY=" + a + "\nexport WORKER_API_KEY=\"" +
+                                               b + "\"\r\nOTHER_KEY='" + c + "'\n");
   SourceLoad load;
   loadEnvFile({path, "api", {}, true, 1}, load);
   ASSERT_TRUE(load.problems.empty()) << problemsText(load.problems);

@@ -1,9 +1,8 @@
-#include "keyward/keys/KeyText.h"
-
 #include <gtest/gtest.h>
 
 #include "keyward/base/Base64.h"
 #include "keyward/keys/KeyGenerator.h"
+#include "keyward/keys/KeyText.h"
 
 namespace keyward {
 namespace {
@@ -53,7 +52,8 @@ TEST(KeyText, AcceptsAndRefusesTheDocumentedForms) {
     std::string_view problem = keyTextProblem(c.text);
     EXPECT_EQ(problem.empty(), c.accepted) << c.why << ": " << problem;
     if (!c.accepted && c.text.size() >= 8) {
-      EXPECT_EQ(std::string(problem).find(c.text.substr(0, 8)), std::string::npos) << "reason quotes the key: " << c.why;
+      EXPECT_EQ(std::string(problem).find(c.text.substr(0, 8)), std::string::npos)
+          << "reason quotes the key: " << c.why;
     }
   }
 }

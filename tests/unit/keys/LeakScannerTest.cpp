@@ -1,8 +1,7 @@
-#include "keyward/keys/LeakScanner.h"
-
 #include <gtest/gtest.h>
 
 #include "keyward/keys/KeyGenerator.h"
+#include "keyward/keys/LeakScanner.h"
 #include "keyward/keys/PrefixedKey.h"
 
 namespace keyward {

@@ -1,5 +1,3 @@
-#include "keyward/keys/PrefixedKey.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
@@ -8,6 +6,7 @@
 #include "keyward/keys/KeyGenerator.h"
 #include "keyward/keys/KeySet.h"
 #include "keyward/keys/KeyText.h"
+#include "keyward/keys/PrefixedKey.h"
 #include "keyward/verify/Verifier.h"
 
 namespace keyward {
@@ -86,7 +85,8 @@ TEST(PrefixedKey, NearMissesAreToldApart) {
   const std::vector<Case> cases = {
       {"the key", key, PrefixedShape::Valid},
       {"one body character changed", flipped, PrefixedShape::BadChecksum},
-      {"one letter's case changed", caseChanged, caseChanged == key ? PrefixedShape::Valid : PrefixedShape::BadChecksum},
+      {"one letter's case changed", caseChanged,
+       caseChanged == key ? PrefixedShape::Valid : PrefixedShape::BadChecksum},
       {"another prefix, same body and checksum", "acme_test" + key.substr(9), PrefixedShape::BadChecksum},
       {"a checksum digit changed", key.substr(0, key.size() - 1) + (key.back() == '0' ? "1" : "0"),
        PrefixedShape::BadChecksum},
@@ -95,8 +95,8 @@ TEST(PrefixedKey, NearMissesAreToldApart) {
       {"a '-' in the body", nameAndBody.substr(0, 20) + "-" + key.substr(21), PrefixedShape::NotPrefixed},
       {"upper-case prefix", withChecksum("ACME_LIVE" + nameAndBody.substr(9)), PrefixedShape::NotPrefixed},
       {"no separator", withChecksum("acmelive" + nameAndBody.substr(10)), PrefixedShape::NotPrefixed},
-      {"plain base64 of 32 bytes (keygen's default)", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-       PrefixedShape::NotPrefixed},
+      {"plain base64 of 32 bytes (keygen's default)",
+       "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", PrefixedShape::NotPrefixed},
   };
   for (const Case& c : cases) EXPECT_EQ(prefixedShapeOf(c.text), c.shape) << c.why;
   if (swapped[20] != swapped[21]) {

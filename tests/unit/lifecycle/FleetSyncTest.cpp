@@ -26,8 +26,7 @@ TEST(FleetSync, EncodingsRoundTripAndRefuseGarbage) {
   UsageFigures f{12, 3, 1'790'000'000'123};
   EXPECT_EQ(encodeUsage(f), "12 3 1790000000123");
   EXPECT_EQ(decodeUsage(encodeUsage(f)), f);
-  for (const char* bad : {"", "1 2", "1 2 3 4", "a b c", "1  2 3", "1 2 3 "})
-    EXPECT_FALSE(decodeUsage(bad)) << bad;
+  for (const char* bad : {"", "1 2", "1 2 3 4", "a b c", "1  2 3", "1 2 3 "}) EXPECT_FALSE(decodeUsage(bad)) << bad;
 
   SharedRevocation r{"worker-\"1\"", "leaked in a log", 42};
   auto back = decodeRevocation(encodeRevocation(r));
@@ -37,10 +36,8 @@ TEST(FleetSync, EncodingsRoundTripAndRefuseGarbage) {
   EXPECT_EQ(back->timeMs, 42);
   EXPECT_FALSE(decodeRevocation("not json"));
 
-  EXPECT_EQ(budgetRedisKey("kw:", RateLimiter::Kind::Key, "w1", {50, 1000, 60}),
-            "kw:rate:k:w1:50/1000/60");
-  EXPECT_EQ(budgetRedisKey("kw:", RateLimiter::Kind::Peer, "crew", {5, 60000, 5}),
-            "kw:rate:p:crew:5/60000/5");
+  EXPECT_EQ(budgetRedisKey("kw:", RateLimiter::Kind::Key, "w1", {50, 1000, 60}), "kw:rate:k:w1:50/1000/60");
+  EXPECT_EQ(budgetRedisKey("kw:", RateLimiter::Kind::Peer, "crew", {5, 60000, 5}), "kw:rate:p:crew:5/60000/5");
   EXPECT_EQ(budgetCounterTtlMs({5, 1000, 5}), 60'000) << "at least a minute";
   EXPECT_EQ(budgetCounterTtlMs({5, 3'600'000, 5}), 7'200'000) << "else two periods";
 }
@@ -48,8 +45,7 @@ TEST(FleetSync, EncodingsRoundTripAndRefuseGarbage) {
 // Three replicas, each offered `offered` requests a second of one key, each syncing every
 // `syncUs` (at staggered moments) through one shared counter as SharedState does. Returns
 // the fleet's admitted requests per second.
-std::vector<int> simulateFleet(const RateLimit& limit, int offered, std::int64_t syncUs,
-                               int seconds) {
+std::vector<int> simulateFleet(const RateLimit& limit, int offered, std::int64_t syncUs, int seconds) {
   constexpr int kReplicas = 3;
   std::vector<std::unique_ptr<RateBudget>> budgets;
   std::vector<FleetCount> counts(kReplicas);
@@ -66,8 +62,7 @@ std::vector<int> simulateFleet(const RateLimit& limit, int offered, std::int64_t
   for (std::int64_t now = start; now < start + seconds * kSecond; now += 100) {  // 100 us steps
     for (int i = 0; i < kReplicas; ++i) {
       while (nextRequest[i] <= now) {
-        if (budgets[i]->take(nextRequest[i]).allowed)
-          ++perSecond[(nextRequest[i] - start) / kSecond];
+        if (budgets[i]->take(nextRequest[i]).allowed) ++perSecond[(nextRequest[i] - start) / kSecond];
         nextRequest[i] += requestGap;
       }
       if (nextSync[i] <= now) {
@@ -93,11 +88,7 @@ TEST(FleetSync, ThreeReplicasStayNearTheLimitAfterTheFirstSecond) {
   const std::vector<Case> cases = {
       // Each replica sees the others up to one sync late: a second's count swings by up to
       // about the requests of one sync interval (here ±14%) around an exact average.
-      {"the issue's figure: 1,000/s at 3,000/s offered, 100 ms syncs",
-       {1000, 1000, 1000},
-       1000,
-       100'000,
-       0.15},
+      {"the issue's figure: 1,000/s at 3,000/s offered, 100 ms syncs", {1000, 1000, 1000}, 1000, 100'000, 0.15},
       {"the test's figure: 50/s, six times over", {50, 1000, 50}, 100, 100'000, 0.10},
       {"small burst", {100, 1000, 10}, 200, 100'000, 0.10},
       // Syncing once per period, each replica decides on a second-old view: the fleet swings
@@ -110,8 +101,7 @@ TEST(FleetSync, ThreeReplicasStayNearTheLimitAfterTheFirstSecond) {
     std::string shown;
     for (int n : admitted) shown += std::to_string(n) + " ";
     // The first second: every replica's full burst plus the rate, at most.
-    EXPECT_LE(admitted[0], static_cast<int>(3 * c.limit.burst + c.limit.requests))
-        << c.why << ": " << shown;
+    EXPECT_LE(admitted[0], static_cast<int>(3 * c.limit.burst + c.limit.requests)) << c.why << ": " << shown;
     double sum = 0;
     for (std::size_t s = 1; s < admitted.size(); ++s) sum += admitted[s];
     const double average = sum / static_cast<double>(admitted.size() - 1);
@@ -119,11 +109,9 @@ TEST(FleetSync, ThreeReplicasStayNearTheLimitAfterTheFirstSecond) {
       EXPECT_LE(average, (1 + c.tolerance) * c.limit.requests) << c.why << ": " << shown;
       continue;
     }
-    EXPECT_NEAR(average, static_cast<double>(c.limit.requests), 0.03 * c.limit.requests)
-        << c.why << ": " << shown;
+    EXPECT_NEAR(average, static_cast<double>(c.limit.requests), 0.03 * c.limit.requests) << c.why << ": " << shown;
     for (std::size_t s = 1; s < admitted.size(); ++s) {
-      EXPECT_NEAR(admitted[s], static_cast<double>(c.limit.requests),
-                  c.tolerance * c.limit.requests)
+      EXPECT_NEAR(admitted[s], static_cast<double>(c.limit.requests), c.tolerance * c.limit.requests)
           << c.why << ", second " << s << ": " << shown;
     }
   }

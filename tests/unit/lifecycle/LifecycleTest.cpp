@@ -7,8 +7,8 @@
 #include "keyward/base/Json.h"
 #include "keyward/config/KeyPolicy.h"
 #include "keyward/keys/KeySet.h"
-#include "keyward/verify/Routes.h"
 #include "keyward/lifecycle/UsageStore.h"
+#include "keyward/verify/Routes.h"
 #include "keyward/verify/Verifier.h"
 #include "support/TempDir.h"
 
@@ -121,11 +121,21 @@ TEST(Routes, NormalisesPathsOrRefusesThem) {
     const char* out;  // nullptr: refused
   };
   const std::vector<Case> cases = {
-      {"/runs/1", "/runs/1"},        {"/runs//1", "/runs/1"},      {"/runs/./1", "/runs/1"},
-      {"/a/../runs/1", "/runs/1"},   {"/%72uns/1", "/runs/1"},     {"/runs/", "/runs/"},
-      {"/", "/"},                    {"/..", nullptr},             {"/runs%2F1", nullptr},
-      {"/runs%5c1", nullptr},        {"/runs%00", nullptr},        {"/runs%zz", nullptr},
-      {"/runs%2", nullptr},          {"runs", nullptr},            {"/a/%2e%2e/admin", "/admin"},
+      {"/runs/1", "/runs/1"},
+      {"/runs//1", "/runs/1"},
+      {"/runs/./1", "/runs/1"},
+      {"/a/../runs/1", "/runs/1"},
+      {"/%72uns/1", "/runs/1"},
+      {"/runs/", "/runs/"},
+      {"/", "/"},
+      {"/..", nullptr},
+      {"/runs%2F1", nullptr},
+      {"/runs%5c1", nullptr},
+      {"/runs%00", nullptr},
+      {"/runs%zz", nullptr},
+      {"/runs%2", nullptr},
+      {"runs", nullptr},
+      {"/a/%2e%2e/admin", "/admin"},
   };
   for (const Case& c : cases) {
     auto got = normalizePath(c.in);
@@ -227,8 +237,9 @@ TEST(UsageStore, StateRoundTripsAndCorruptStateChangesNothing) {
   EXPECT_EQ(restored.revocations()[0].digest, sha256("leaked"));
   EXPECT_EQ(restored.revocations()[0].reason, "leaked in CI logs");
 
-  for (const char* bad : {"", "{", "[]", "{\"version\":3,\"keys\":{}}", "{\"version\":1}",
-                          "{\"version\":1,\"keys\":{},\"revoked\":[{\"sha256\":\"zz\",\"id\":\"a\",\"reason\":\"\",\"time\":0}]}"}) {
+  for (const char* bad :
+       {"", "{", "[]", "{\"version\":3,\"keys\":{}}", "{\"version\":1}",
+        "{\"version\":1,\"keys\":{},\"revoked\":[{\"sha256\":\"zz\",\"id\":\"a\",\"reason\":\"\",\"time\":0}]}"}) {
     EXPECT_FALSE(restored.loadJson(bad, problem)) << bad;
     EXPECT_NE(restored.find("worker-1"), nullptr) << "a failed load keeps what was there";
   }
@@ -276,7 +287,10 @@ TEST(Json, OutputIsValidUtf8WhateverTheInput) {
       {"ascii", "abc", "\"abc\""},
       {"two-byte character kept", "\xc3\xa9", "\"\xc3\xa9\""},
       {"four-byte character kept", "\xf0\x9f\x94\x91", "\"\xf0\x9f\x94\x91\""},
-      {"lone continuation byte", "a\x80" "b", "\"a\\ufffdb\""},
+      {"lone continuation byte",
+       "a\x80"
+       "b",
+       "\"a\\ufffdb\""},
       {"0xff", "\xff", "\"\\ufffd\""},
       {"truncated sequence", "\xe2\x82", "\"\\ufffd\\ufffd\""},
       {"overlong slash", "\xc0\xaf", "\"\\ufffd\\ufffd\""},

@@ -1,8 +1,8 @@
 // GCRA budgets with an injected clock: bursts, refill, boundaries, and what a reload keeps.
 
-#include "keyward/lifecycle/RateLimiter.h"
-
 #include <gtest/gtest.h>
+
+#include "keyward/lifecycle/RateLimiter.h"
 
 namespace keyward {
 namespace {

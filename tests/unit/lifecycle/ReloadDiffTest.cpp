@@ -1,7 +1,6 @@
-#include "keyward/lifecycle/ReloadDiff.h"
-
 #include <gtest/gtest.h>
 
+#include "keyward/lifecycle/ReloadDiff.h"
 #include "keyward/verify/DryRun.h"
 
 namespace keyward {
@@ -26,10 +25,15 @@ std::shared_ptr<const KeyPolicy> scopes(std::vector<std::string> list) {
 }
 
 TEST(ReloadDiff, NamesAddedRemovedPolicyAndSecretChangesByIdWithFingerprintsOnly) {
-  auto before = build({{"a", "w", sha256("ka")}, {"b", "w", sha256("kb"), scopes({"read"})}, {"c", "w", sha256("kc")},
-                       {"same", "w", sha256("ks"), scopes({"x"})}, {"peer", "w", sha256("kp")}});
-  auto after = build({{"b", "w", sha256("kb"), scopes({"read", "write"})}, {"c", "w", sha256("kc2")},
-                      {"d", "w", sha256("kd")}, {"same", "w", sha256("ks"), scopes({"x"})},  // equal, new object
+  auto before = build({{"a", "w", sha256("ka")},
+                       {"b", "w", sha256("kb"), scopes({"read"})},
+                       {"c", "w", sha256("kc")},
+                       {"same", "w", sha256("ks"), scopes({"x"})},
+                       {"peer", "w", sha256("kp")}});
+  auto after = build({{"b", "w", sha256("kb"), scopes({"read", "write"})},
+                      {"c", "w", sha256("kc2")},
+                      {"d", "w", sha256("kd")},
+                      {"same", "w", sha256("ks"), scopes({"x"})},  // equal, new object
                       {"peer", "batch", sha256("kp")}});
   ReloadDiff diff = diffKeySets(before.get(), *after);
   EXPECT_EQ(diff.added, std::vector<std::string>{"d"});
@@ -41,7 +45,8 @@ TEST(ReloadDiff, NamesAddedRemovedPolicyAndSecretChangesByIdWithFingerprintsOnly
   EXPECT_EQ(diff.secretChanged[0].newFingerprint, fingerprintOfKey("kc2"));
   const std::string json = diff.json();
   EXPECT_NE(json.find("\"counts\":{\"added\":1,\"removed\":1,\"policy_changed\":2,\"secret_changed\":1}"),
-            std::string::npos) << json;
+            std::string::npos)
+      << json;
   EXPECT_EQ(json.find(toHex(sha256("kc"))), std::string::npos) << "fingerprints, never digests";
   EXPECT_TRUE(diffKeySets(after.get(), *after).empty());
   EXPECT_EQ(diffKeySets(nullptr, *after).added.size(), 5u) << "the first load adds everything";

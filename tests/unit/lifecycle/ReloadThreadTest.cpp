@@ -1,12 +1,12 @@
 // ReloadThread: requests never wait for a run, a burst becomes one more run, and stop()
 // gives up on a stuck run instead of hanging the caller.
 
-#include "keyward/lifecycle/ReloadThread.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
+
+#include "keyward/lifecycle/ReloadThread.h"
 
 namespace keyward {
 namespace {

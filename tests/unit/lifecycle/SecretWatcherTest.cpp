@@ -1,7 +1,5 @@
 // SecretWatcher: only changes that can alter the key set ask for a reload.
 
-#include "keyward/lifecycle/SecretWatcher.h"
-
 #include <gtest/gtest.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -9,6 +7,7 @@
 #include <atomic>
 #include <thread>
 
+#include "keyward/lifecycle/SecretWatcher.h"
 #include "support/TempDir.h"
 
 namespace keyward {
@@ -57,16 +56,20 @@ TEST(SecretWatcher, IgnoresFilesThatCannotChangeTheKeySet) {
       {"hidden temporary in the key dir", [&] { dir.write("keys/.b.tmp.123456", "x"); }, false},
       {"hidden file removed from the key dir", [&] { ::unlink(dir.file("keys/.b.tmp.123456").c_str()); }, false},
       {"the key file rewritten", [&] { dir.write("worker.key", "y"); }, true},
-      {"the key file replaced by rename", [&] {
+      {"the key file replaced by rename",
+       [&] {
          dir.write("worker.key.new", "z");
          ::rename(dir.file("worker.key.new").c_str(), file.c_str());
-       }, true},
+       },
+       true},
       {"a new visible file in the key dir", [&] { dir.write("keys/b", "x"); }, true},
-      {"a Kubernetes ..data swap beside a key file", [&] {
+      {"a Kubernetes ..data swap beside a key file",
+       [&] {
          dir.mkdir("..2026_01_01");
          ::symlink("..2026_01_01", dir.file("..data_tmp").c_str());
          ::rename(dir.file("..data_tmp").c_str(), dir.file("..data").c_str());
-       }, true},
+       },
+       true},
   };
   for (const Case& k : cases) {
     c.quiet();

@@ -1,8 +1,8 @@
 // Which original request keyward believes, from whom, and when it refuses to guess.
 
-#include "keyward/verify/OriginalRequest.h"
-
 #include <gtest/gtest.h>
+
+#include "keyward/verify/OriginalRequest.h"
 
 namespace keyward {
 namespace {
@@ -30,24 +30,76 @@ TEST(OriginalRequest, BelievesOneFamilyFromATrustedPeerAndRefusesMixtures) {
   };
   const auto Auto = OriginalRequestFrom::Auto;
   const std::vector<Case> cases = {
-      {"nginx", "/v1/verify", {{"X-Original-URI", "/admin/x"}, {"X-Original-Method", "GET"}}, true, Auto, F::XOriginal, "/admin/x", false},
-      {"Caddy", "/v1/verify", {{"X-Forwarded-Uri", "/admin/x"}, {"X-Forwarded-Method", "GET"}}, true, Auto, F::XForwarded, "/admin/x", false},
+      {"nginx",
+       "/v1/verify",
+       {{"X-Original-URI", "/admin/x"}, {"X-Original-Method", "GET"}},
+       true,
+       Auto,
+       F::XOriginal,
+       "/admin/x",
+       false},
+      {"Caddy",
+       "/v1/verify",
+       {{"X-Forwarded-Uri", "/admin/x"}, {"X-Forwarded-Method", "GET"}},
+       true,
+       Auto,
+       F::XForwarded,
+       "/admin/x",
+       false},
       {"Envoy", "/v1/verify/admin/x", {}, true, Auto, F::EnvoyPath, "/admin/x", false},
       {"untrusted peer: ignored", "/v1/verify", {{"X-Original-URI", "/runs/1"}}, false, Auto, F::None, "", false},
       {"no fields: unknown", "/v1/verify", {}, true, Auto, F::None, "", false},
       {"empty URI: unknown", "/v1/verify", {{"X-Original-URI", ""}}, true, Auto, F::XOriginal, "", false},
       // Caddy sets X-Forwarded-Uri and passes a client's X-Original-URI on: the bypass.
-      {"client X-Original-URI through Caddy", "/v1/verify",
-       {{"X-Original-URI", "/runs/1"}, {"X-Forwarded-Uri", "/admin/x"}, {"X-Forwarded-Method", "GET"}}, true, Auto, F::None, "", true},
+      {"client X-Original-URI through Caddy",
+       "/v1/verify",
+       {{"X-Original-URI", "/runs/1"}, {"X-Forwarded-Uri", "/admin/x"}, {"X-Forwarded-Method", "GET"}},
+       true,
+       Auto,
+       F::None,
+       "",
+       true},
       // nginx sets X-Original-* and passes a client's X-Forwarded-Uri on.
-      {"client X-Forwarded-Uri through nginx", "/v1/verify",
-       {{"X-Original-URI", "/admin/x"}, {"X-Forwarded-Uri", "/runs/1"}}, true, Auto, F::None, "", true},
-      {"Envoy path plus a header", "/v1/verify/admin/x", {{"X-Original-URI", "/runs/1"}}, true, Auto, F::None, "", true},
-      {"a field twice", "/v1/verify", {{"X-Original-URI", "/admin/x"}, {"x-original-uri", "/runs/1"}}, true, Auto, F::None, "", true},
-      {"another family than configured", "/v1/verify", {{"X-Original-URI", "/runs/1"}}, true,
-       OriginalRequestFrom::XForwarded, F::None, "", true},
-      {"the configured family", "/v1/verify", {{"X-Forwarded-Uri", "/admin/x"}}, true,
-       OriginalRequestFrom::XForwarded, F::XForwarded, "/admin/x", false},
+      {"client X-Forwarded-Uri through nginx",
+       "/v1/verify",
+       {{"X-Original-URI", "/admin/x"}, {"X-Forwarded-Uri", "/runs/1"}},
+       true,
+       Auto,
+       F::None,
+       "",
+       true},
+      {"Envoy path plus a header",
+       "/v1/verify/admin/x",
+       {{"X-Original-URI", "/runs/1"}},
+       true,
+       Auto,
+       F::None,
+       "",
+       true},
+      {"a field twice",
+       "/v1/verify",
+       {{"X-Original-URI", "/admin/x"}, {"x-original-uri", "/runs/1"}},
+       true,
+       Auto,
+       F::None,
+       "",
+       true},
+      {"another family than configured",
+       "/v1/verify",
+       {{"X-Original-URI", "/runs/1"}},
+       true,
+       OriginalRequestFrom::XForwarded,
+       F::None,
+       "",
+       true},
+      {"the configured family",
+       "/v1/verify",
+       {{"X-Forwarded-Uri", "/admin/x"}},
+       true,
+       OriginalRequestFrom::XForwarded,
+       F::XForwarded,
+       "/admin/x",
+       false},
   };
   for (const Case& c : cases) {
     HttpRequest request = requestWith(c.path, c.headers);

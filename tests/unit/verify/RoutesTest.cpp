@@ -1,8 +1,8 @@
 // Route matching against the spellings common upstreams route to the same handler.
 
-#include "keyward/verify/Routes.h"
-
 #include <gtest/gtest.h>
+
+#include "keyward/verify/Routes.h"
 
 namespace keyward {
 namespace {
@@ -55,7 +55,8 @@ TEST(Routes, EverySpellingAnUpstreamRoutesToAHandlerMeetsItsRule) {
       {"a segment of only dots is refused", "GET", "/admin/.../x", "<refused>"},
       {"unrelated path", "GET", "/health", "<none>"},
   };
-  for (const Case& c : cases) EXPECT_EQ(scopeFor(c.method, c.path), c.scope) << c.why << ": " << c.method << " " << c.path;
+  for (const Case& c : cases)
+    EXPECT_EQ(scopeFor(c.method, c.path), c.scope) << c.why << ": " << c.method << " " << c.path;
 }
 
 TEST(Routes, NormalisedFormIsLowerCaseWithoutParams) {
