@@ -52,7 +52,9 @@ curl -s -D - -o /dev/null -H "X-API-Key: $valid" "http://127.0.0.1:$onport/v1/ve
 
 declare -A rps p99
 for round in $(seq 1 "$ROUNDS"); do
-  for name in off on; do
+  order="off on"
+  ((round % 2)) || order="on off"  # alternate which case runs first
+  for name in $order; do
     port=$offport
     [ "$name" = on ] && port=$onport
     out=$(wrk -t1 -c64 -d"${DURATION}s" --latency -H "X-API-Key: $valid" "http://127.0.0.1:$port/v1/verify")

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include "keyward/api/AdminViews.h"
@@ -479,11 +480,16 @@ bool ApiHandler::admitRate(const KeyEntry& key, const AccessRules& rules) {
 // IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the policy (quota q per
 // window w seconds) and what is left of it (r requests, full again in t seconds).
 void ApiHandler::writeRateHeaders(ResponseWriter& response) {
-  const std::string name = std::string("\"") + rate_.policy + "\"";
-  response.header("RateLimit-Policy", name + ";q=" + std::to_string(rate_.limit.requests) +
-                                          ";w=" + std::to_string(rate_.limit.perMs / 1000));
-  response.header("RateLimit", name + ";r=" + std::to_string(rate_.outcome.remaining) +
-                                   ";t=" + std::to_string((rate_.outcome.resetUs + 999'999) / 1'000'000));
+  // Formatted on the stack: no allocation on the request path.
+  char text[96];
+  int n = std::snprintf(text, sizeof text, "\"%s\";q=%llu;w=%lld", rate_.policy,
+                        static_cast<unsigned long long>(rate_.limit.requests),
+                        static_cast<long long>(rate_.limit.perMs / 1000));
+  response.header("RateLimit-Policy", std::string_view(text, static_cast<std::size_t>(n)));
+  n = std::snprintf(text, sizeof text, "\"%s\";r=%llu;t=%lld", rate_.policy,
+                    static_cast<unsigned long long>(rate_.outcome.remaining),
+                    static_cast<long long>((rate_.outcome.resetUs + 999'999) / 1'000'000));
+  response.header("RateLimit", std::string_view(text, static_cast<std::size_t>(n)));
 }
 
 void ApiHandler::metrics(ResponseWriter& response) {
