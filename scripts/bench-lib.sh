@@ -80,3 +80,16 @@ run() {  # url conns key expect-2xx cpu_pids...
   REQUESTS=${requests:-0}
   FRESH=$(cat "$work/fresh")
 }
+
+# A temporary work directory in $work, and $pids: every process listed there is stopped,
+# and the directory removed, when the script ends however it ends.
+bench_workdir() {
+  work=$(mktemp -d "/tmp/${1:-keyward-bench}.XXXXXX")
+  pids=()
+  trap bench_cleanup EXIT INT TERM
+}
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}

@@ -18,14 +18,7 @@ scripts/deps.sh wrk >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target keyward keygen >/dev/null
 
-work=$(mktemp -d /tmp/keyward-bench.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+bench_workdir
 
 build/keygen --count "$KEYS" --env K > "$work/keys.env"
 chmod 600 "$work/keys.env"

@@ -11,14 +11,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh wrk python3 >&2
 scripts/build.sh >/dev/null
 
-work=$(mktemp -d /tmp/keyward-bench.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+bench_workdir
 
 make_keys() {  # count -> $work/keys-<count>.env
   build/keygen --count "$1" --env K > "$work/keys-$1.env"

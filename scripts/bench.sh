@@ -40,14 +40,7 @@ if [ "$MODE" = verify ]; then scripts/deps.sh nginx wrk >&2; else scripts/deps.s
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target keyward keygen >/dev/null
 
-work=$(mktemp -d /tmp/keyward-bench.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+bench_workdir
 
 # Keys: keygen makes them; nginx gets them as a map, keyward as an env file.
 build/keygen --count "$KEYS" --env K > "$work/keys.env"
