@@ -1,6 +1,7 @@
 // keygen: makes keyward keys with OpenSSL's CSPRNG, checks keys, prints fingerprints.
 // Never echoes a key it reads; only the keys it creates are printed (unless --out).
 
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -186,10 +187,10 @@ int main(int argc, char** argv) {
         lines += key;
         if (withDigest) lines += " sha256:" + keyward::toHex(keyward::sha256(key));
         lines += '\n';
-        std::fill(key.begin(), key.end(), '\0');
+        OPENSSL_cleanse(key.data(), key.size());
         if (lines.size() > 65536 || i == count) {
           std::cout << lines;
-          std::fill(lines.begin(), lines.end(), '\0');
+          OPENSSL_cleanse(lines.data(), lines.size());
           lines.clear();
         }
       }
@@ -224,7 +225,7 @@ int main(int argc, char** argv) {
     }
   }
   if (status == kExitOk && withDigest) std::cout << "sha256: " << keyward::toHex(digest) << "\n";
-  std::fill(line.begin(), line.end(), '\0');
-  std::fill(key.begin(), key.end(), '\0');
+  OPENSSL_cleanse(line.data(), line.size());
+  OPENSSL_cleanse(key.data(), key.size());
   return status;
 }

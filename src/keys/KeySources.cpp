@@ -136,7 +136,7 @@ void loadKeyDecl(const KeyDecl& decl, const std::string& configPath, const EnvLo
       }
       acceptKeyText(
           *value, decl.id, decl.peer, policy, out.addOrigin(source), 0, [&] { return source; }, out);
-      std::fill(value->begin(), value->end(), '\0');
+      OPENSSL_cleanse(value->data(), value->size());
       return;
     }
     case KeyOrigin::File: {
