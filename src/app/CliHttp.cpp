@@ -14,7 +14,10 @@
 #include <Poco/URI.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <memory>
+
+#include "keyward/Client.h"
 
 namespace keyward {
 namespace {
@@ -120,6 +123,27 @@ std::optional<CliReply> cliSend(const std::string& method, const std::string& ba
     return std::nullopt;
   } catch (const std::exception& e) {
     problem = "cannot reach keyward at " + base + ": " + e.what();
+    return std::nullopt;
+  }
+}
+
+std::string cliEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::optional<std::string> cliAdminKey(const std::string& path, std::string& problem) {
+  const std::string file = path.empty() ? cliEnv("KEYWARD_ADMIN_KEY_FILE") : path;
+  if (file.empty()) {
+    std::string key = cliEnv("KEYWARD_ADMIN_KEY");
+    if (key.empty()) problem = "no admin key: use --admin-key-file, KEYWARD_ADMIN_KEY_FILE or KEYWARD_ADMIN_KEY";
+    if (key.empty()) return std::nullopt;
+    return key;
+  }
+  try {
+    return ClientKey::fromFile(file).current();
+  } catch (const std::exception& e) {
+    problem = std::string("admin key: ") + e.what();
     return std::nullopt;
   }
 }

@@ -36,29 +36,6 @@ struct Options {
   std::string caFile;
 };
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::optional<std::string> adminKey(const Options& options, std::string& problem) {
-  std::string path = options.keyFile.empty() ? env("KEYWARD_ADMIN_KEY_FILE") : options.keyFile;
-  if (path.empty()) {
-    std::string key = env("KEYWARD_ADMIN_KEY");
-    if (key.empty()) problem = "no admin key: use --admin-key-file, KEYWARD_ADMIN_KEY_FILE or KEYWARD_ADMIN_KEY";
-    if (key.empty()) return std::nullopt;
-    return key;
-  }
-  // Through the same checked path as every key file: regular files only, never blocking,
-  // not readable by group or others, a valid key.
-  try {
-    return ClientKey::fromFile(path).current();
-  } catch (const std::exception& e) {
-    problem = std::string("admin key: ") + e.what();
-    return std::nullopt;
-  }
-}
-
 using Reply = CliReply;
 
 std::optional<Reply> get(const Options& options, const std::string& pathAndQuery, const std::string& key,
@@ -258,10 +235,10 @@ int runKeysCommand(int argc, char** argv) {
   const std::size_t expected = options.action == "show" ? 2 : 1;
   if (positionals.size() > expected) return cli.usageError("unexpected argument '" + positionals[expected] + "'");
   if (options.format != "table" && options.format != "json") return cli.usageError("--format must be table or json");
-  if (options.url.empty()) options.url = env("KEYWARD_URL");
+  if (options.url.empty()) options.url = cliEnv("KEYWARD_URL");
   if (options.url.empty()) options.url = "http://127.0.0.1:8420";
   std::string problem;
-  std::optional<std::string> key = adminKey(options, problem);
+  std::optional<std::string> key = cliAdminKey(options.keyFile, problem);
   if (!key) return cli.usageError(problem);
   if (!cliUrlUsable(options.url, problem)) return cli.usageError(problem);
   try {

@@ -24,11 +24,6 @@ namespace {
 
 constexpr int kDone = 0, kRefused = 1, kError = 2;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
 // The first line of `path`, without its line end; "" if unreadable.
 std::string firstLine(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -66,17 +61,13 @@ int runLeakedCommand(int argc, char** argv) {
   if ((!keyFile.empty()) + list + (!clear.empty()) != 1) {
     return cli.usageError("say exactly one of --key-file, --list and --clear");
   }
-  if (url.empty()) url = env("KEYWARD_URL");
+  if (url.empty()) url = cliEnv("KEYWARD_URL");
   if (url.empty()) url = "http://127.0.0.1:8420";
   std::string problem;
   if (!cliUrlUsable(url, problem)) return cli.usageError(problem);
-  if (adminKeyFile.empty()) adminKeyFile = env("KEYWARD_ADMIN_KEY_FILE");
-  std::string adminKey = adminKeyFile.empty() ? env("KEYWARD_ADMIN_KEY") : firstLine(adminKeyFile);
-  if (adminKey.empty()) {
-    return cli.usageError(adminKeyFile.empty()
-                              ? "no admin key: use --admin-key-file, KEYWARD_ADMIN_KEY_FILE or KEYWARD_ADMIN_KEY"
-                              : "cannot read an admin key from " + adminKeyFile);
-  }
+  std::string keyProblem;
+  std::string adminKey = cliAdminKey(adminKeyFile, keyProblem).value_or("");
+  if (adminKey.empty()) return cli.usageError(keyProblem);
   auto withKey = [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", adminKey); };
 
   std::optional<CliReply> reply;

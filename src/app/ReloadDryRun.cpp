@@ -29,19 +29,6 @@ namespace {
 
 constexpr int kNoFlip = 0, kFlips = 1, kError = 2;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::string firstLine(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string line;
-  if (!in || !std::getline(in, line)) return {};
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
 std::string joined(const std::vector<std::string>& list) {
   std::string out;
   for (const std::string& s : list) out += (out.empty() ? "" : ",") + s;
@@ -70,7 +57,7 @@ int runReloadDryRun(int argc, char** argv) {
   std::vector<std::string> extra;
   if (auto done = cli.parse(std::vector<std::string>(argv + 1, argv + argc), extra)) return *done;
   if (!extra.empty()) return cli.usageError("unexpected argument '" + extra.front() + "'");
-  if (config.empty()) config = env("KEYWARD_CONFIG");
+  if (config.empty()) config = cliEnv("KEYWARD_CONFIG");
   if (config.empty() && ::access(kDefaultConfigPath, R_OK) == 0) config = kDefaultConfigPath;
   if (config.empty()) return cli.usageError("name the new config with --config");
 
@@ -84,7 +71,7 @@ int runReloadDryRun(int argc, char** argv) {
     for (const Problem& p : outcome.problems) std::cout << "  " << p.text() << "\n";
     return kFlips;
   }
-  if (url.empty()) url = env("KEYWARD_URL");
+  if (url.empty()) url = cliEnv("KEYWARD_URL");
   if (url.empty() && outcome.config) {
     std::string listen = outcome.config->listen;
     for (const char* any : {"0.0.0.0:", "[::]:", "*:"}) {
@@ -94,10 +81,9 @@ int runReloadDryRun(int argc, char** argv) {
   }
   std::string problem;
   if (!cliUrlUsable(url, problem)) return cli.usageError(problem);
-  if (keyFile.empty()) keyFile = env("KEYWARD_ADMIN_KEY_FILE");
-  std::string adminKey = keyFile.empty() ? env("KEYWARD_ADMIN_KEY") : firstLine(keyFile);
-  if (adminKey.empty())
-    return cli.usageError("no admin key: use --admin-key-file, KEYWARD_ADMIN_KEY_FILE or KEYWARD_ADMIN_KEY");
+  std::string keyProblem;
+  std::string adminKey = cliAdminKey(keyFile, keyProblem).value_or("");
+  if (adminKey.empty()) return cli.usageError(keyProblem);
   auto withKey = [&](Poco::Net::HTTPRequest& request) { request.set("X-API-Key", adminKey); };
   const CliTlsOptions tls{caFile};
 

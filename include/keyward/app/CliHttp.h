@@ -45,4 +45,12 @@ std::string cliQueryValue(const std::string& value);
 // True for the URL forms cliGet understands; otherwise `problem` says what is expected.
 bool cliUrlUsable(const std::string& url, std::string& problem);
 
+// The environment variable `name`, or "".
+std::string cliEnv(const char* name);
+
+// The admin key every client command sends: from `path` (else $KEYWARD_ADMIN_KEY_FILE),
+// read through the same checked path as every key file (regular file, not readable by group
+// or others, a valid key), else $KEYWARD_ADMIN_KEY. nullopt with `problem` if there is none.
+std::optional<std::string> cliAdminKey(const std::string& path, std::string& problem);
+
 }  // namespace keyward
