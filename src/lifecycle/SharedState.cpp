@@ -48,6 +48,20 @@ std::optional<std::int64_t> integerOf(const RedisReply& reply) {
   return std::nullopt;
 }
 
+// Sends `commands` in one pipeline; false with `problem` if the link failed or Redis
+// answered any of them with an error.
+bool pipelineWithoutErrors(RedisConnection& redis, const std::vector<RedisCommand>& commands,
+                           std::vector<RedisReply>& replies, std::string& problem) {
+  if (!redis.pipeline(commands, replies, problem)) return false;
+  for (const RedisReply& reply : replies) {
+    if (reply.type == RedisReply::Type::Error) {
+      problem = "redis: " + reply.text;
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 SharedState::SharedState(const Config& config, RateLimiter& limiter, UsageStore& usage, const Reloader& reloader,
@@ -277,13 +291,7 @@ bool SharedState::syncBudgetsAndRevocations(std::string& problem) {
   commands.push_back({"HLEN", config_.keyPrefix + "revoked"});
 
   std::vector<RedisReply> replies;
-  if (!redis_.pipeline(commands, replies, problem)) return false;
-  for (const RedisReply& reply : replies) {
-    if (reply.type == RedisReply::Type::Error) {
-      problem = "redis: " + reply.text;
-      return false;
-    }
-  }
+  if (!pipelineWithoutErrors(redis_, commands, replies, problem)) return false;
   const std::int64_t nowUs = monotonicMicros();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
@@ -364,13 +372,7 @@ bool SharedState::syncUsage(std::string& problem) {
   commands.push_back({"SADD", config_.keyPrefix + "replicas", replica_});
   commands.push_back({"SMEMBERS", config_.keyPrefix + "replicas"});
   std::vector<RedisReply> replies;
-  if (!redis_.pipeline(commands, replies, problem)) return false;
-  for (const RedisReply& reply : replies) {
-    if (reply.type == RedisReply::Type::Error) {
-      problem = "redis: " + reply.text;
-      return false;
-    }
-  }
+  if (!pipelineWithoutErrors(redis_, commands, replies, problem)) return false;
   for (auto& [id, figures] : changed) pushedUsage_[id] = figures;
 
   std::vector<RedisCommand> reads;
