@@ -242,13 +242,20 @@ bool hasTransferCoding(const Message& m) {
 }
 
 // The request line of the request that starts at `rest` (after any empty lines), without CRLF.
-std::string_view requestLine(std::string_view rest) {
+// The input from the request line on: both parsers skip empty lines before a request.
+std::string_view fromRequestLine(std::string_view rest) {
   while (rest.substr(0, 2) == "\r\n") rest.remove_prefix(2);
+  return rest;
+}
+
+std::string_view requestLine(std::string_view rest) {
+  rest = fromRequestLine(rest);
   return rest.substr(0, rest.find("\r\n"));
 }
 
 // Whether the head that starts at `rest` has a line starting with SP or HTAB (obs-fold).
 bool hasObsFold(std::string_view rest) {
+  rest = fromRequestLine(rest);
   const std::size_t end = rest.find("\r\n\r\n");
   const std::string_view head = rest.substr(0, end);
   return head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos;
