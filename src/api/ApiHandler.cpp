@@ -95,7 +95,9 @@ std::string absolutePath(const std::string& path) {
   return error ? path : absolute.lexically_normal().string();
 }
 
-std::string_view withoutQuery(std::string_view uri) { return uri.substr(0, uri.find_first_of("?#")); }
+// Only '?': a '#' stays in the path, where the route matcher refuses it (a proxy never sends
+// a fragment, and an upstream may take it as part of the path).
+std::string_view withoutQuery(std::string_view uri) { return uri.substr(0, uri.find('?')); }
 
 // A proxy whose forwarded headers are believed: a configured address, or any peer on the
 // unix socket (reaching it already takes the socket file's permissions).
@@ -203,21 +205,9 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
   }
   // The path recorded in usage is the one asked about, as sent (not the folded form).
   const std::string_view originalPath = withoutQuery(original.uri);
-  if (keys && !keys->rules().routes.empty()) {
-    if (original.uri.empty()) {
-      // Routes are configured but nobody trusted said which request this is: it may be
-      // any of them, so the key must hold every scope a route demands.
-      need.everyRouteScope = &keys->rules().routeScopes;
-    } else {
-      std::optional<std::string> normalized = normalizePath(originalPath);
-      if (!normalized) {
-        counted.verdict = refuse(request, client, keys, {Verdict::InvalidPath}, style, response);
-        return;
-      }
-      scratch_ = std::move(*normalized);
-      if (const RouteRule* rule = findRoute(keys->rules().routes, original.method, scratch_))
-        need.routeScope = rule->scope;
-    }
+  if (keys && !demandRoutes(keys->rules(), !original.uri.empty(), original.method, originalPath, routeScratch_, need)) {
+    counted.verdict = refuse(request, client, keys, {Verdict::InvalidPath}, style, response);
+    return;
   }
 
   Decision decision = verifyRequest(request, keys, need, now_);

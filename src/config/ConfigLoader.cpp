@@ -478,11 +478,11 @@ void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
     const YAML::Node entry = list[i];
     const std::string where = indexed("routes", i);
     if (!r.expectMap(entry, where)) continue;
-    r.rejectUnknown(entry, where, {"methods", "except_methods", "path", "scope"});
+    r.rejectUnknown(entry, where, {"methods", "except_methods", "path", "scope", "peers"});
     RouteRule rule;
     rule.line = ConfigReader::lineOf(entry);
-    if (!entry["path"] || !entry["scope"]) {
-      r.fail(entry, where, "needs 'path' and 'scope'");
+    if (!entry["path"] || (!entry["scope"] && !entry["peers"])) {
+      r.fail(entry, where, "needs 'path' and 'scope', 'peers' or both");
       continue;
     }
     if (auto path = r.string(entry["path"], where + ".path")) {
@@ -491,7 +491,17 @@ void readRoutes(ConfigReader& r, const YAML::Node& list, Config& config) {
       else
         r.fail(entry["path"], where + ".path", "must start with '/' and hold no spaces, '?', '#' or ';'");
     }
-    if (auto scope = r.name(entry["scope"], where + ".scope")) rule.scope = *scope;
+    if (entry["scope"]) {
+      if (auto scope = r.name(entry["scope"], where + ".scope")) rule.scope = *scope;
+    }
+    if (const YAML::Node peers = entry["peers"]) {
+      if (auto list = r.names(peers, where + ".peers")) {
+        if (list->empty())
+          r.fail(peers, where + ".peers", "must name at least one peer");
+        else
+          rule.peers = std::move(*list);
+      }
+    }
     for (auto [field, target] :
          {std::pair{"methods", &rule.methods}, std::pair{"except_methods", &rule.exceptMethods}}) {
       if (const YAML::Node methods = entry[field]) {

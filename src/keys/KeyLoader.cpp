@@ -16,11 +16,6 @@ AccessRules accessRulesOf(const Config& config) {
   rules.metricsScope = config.metricsScope;
   rules.statusScope = config.statusScope;
   rules.peerLimits = config.peerLimits;
-  for (const RouteRule& rule : config.routes) {
-    if (std::find(rules.routeScopes.begin(), rules.routeScopes.end(), rule.scope) == rules.routeScopes.end()) {
-      rules.routeScopes.push_back(rule.scope);
-    }
-  }
   return rules;
 }
 

@@ -1,6 +1,5 @@
 #include "keyward/verify/DryRun.h"
 
-#include "keyward/verify/Routes.h"
 #include "keyward/verify/Verifier.h"
 
 namespace keyward {
@@ -15,6 +14,7 @@ const KeyEntry* findByFingerprint(const KeySet& keys, const std::string& fp) {
 std::vector<DecisionFlip> replayCalls(const std::vector<RecordedCall>& calls, const KeySet& candidate,
                                       std::int64_t nowMs) {
   std::vector<DecisionFlip> flips;
+  RouteScratch scratch;
   for (const RecordedCall& call : calls) {
     const std::string& was = call.code;
     if (was == "WRONG_PEER" || was == "RATE_LIMITED" || was == "THROTTLED" || was == "BAD_REQUEST" ||
@@ -31,24 +31,14 @@ std::vector<DecisionFlip> replayCalls(const std::vector<RecordedCall>& calls, co
       now = "SUSPENDED";  // the suspension travels with the digest until it is cleared
     } else {
       Requirement need;
-      const AccessRules& rules = candidate.rules();
-      std::optional<std::string> normalized;
-      bool known = true;
       std::string_view path = call.path;
+      bool known = true;
       if (path == "/v1/verify") {
         known = false;  // a direct call: the original request is not known
       } else if (path.rfind("/v1/verify/", 0) == 0) {
         path.remove_prefix(std::string_view("/v1/verify").size());  // Envoy's path_prefix
       }
-      if (!rules.routes.empty()) {
-        if (!known) {
-          need.everyRouteScope = &rules.routeScopes;
-        } else if (!(normalized = normalizePath(path))) {
-          now = "INVALID_PATH";
-        } else if (const RouteRule* rule = findRoute(rules.routes, call.method, *normalized)) {
-          need.routeScope = rule->scope;
-        }
-      }
+      if (!demandRoutes(candidate.rules(), known, call.method, path, scratch, need)) now = "INVALID_PATH";
       if (now.empty()) {
         Decision decision = decideForKey(*entry, need, nowMs);
         now = decision.allowed() ? "" : std::string(decision.code());

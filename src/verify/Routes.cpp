@@ -45,6 +45,7 @@ std::optional<std::string> normalizePath(std::string_view path) {
   decoded.reserve(path.size());
   for (std::size_t i = 0; i < path.size(); ++i) {
     char c = path[i];
+    if (c == '#') return std::nullopt;  // never sent by a proxy; some upstreams keep it in the path
     if (c == '%') {
       if (i + 2 >= path.size()) return std::nullopt;
       int hi = hexDigitValue(path[i + 1]), lo = hexDigitValue(path[i + 2]);
@@ -64,17 +65,13 @@ std::optional<std::string> normalizePath(std::string_view path) {
   while (!rest.empty()) {
     std::string_view segment = nextSegment(rest);
     // Tomcat, Jetty and Spring drop ";name=value" path parameters before routing
-    // (/admin;jsessionid=x/users is /admin/users to them), "..;" included.
+    // (/admin;jsessionid=x/users is /admin/users to them; "..;" is a dot segment to them).
     segment = segment.substr(0, segment.find(';'));
-    if (segment.empty() || segment == ".") continue;
-    if (segment == "..") {
-      if (segments.empty()) return std::nullopt;
-      segments.pop_back();
-      continue;
-    }
+    if (segment.empty()) continue;
     // Windows servers (IIS, Kestrel on Windows) ignore trailing dots and spaces in a name.
     while (!segment.empty() && (segment.back() == '.' || segment.back() == ' ')) segment.remove_suffix(1);
-    if (segment.empty()) return std::nullopt;  // "...", ". ": no upstream agrees on these
+    // ".", "..", "...", ". ": dot segments, which upstreams resolve differently or not at all.
+    if (segment.empty()) return std::nullopt;
     segments.push_back(segment);
   }
   std::string out;
@@ -98,7 +95,7 @@ bool pathMatches(std::string_view pattern, std::string_view path) {
 }
 
 bool methodMatches(const RouteRule& rule, std::string_view method) {
-  if (method.empty()) return true;  // unknown: every rule may apply, the strictest reading
+  if (method.empty()) return true;  // unknown: every rule may apply
   auto same = [&](const std::string& m) {
     if (m.size() != method.size()) return false;
     for (std::size_t i = 0; i < m.size(); ++i) {
@@ -117,6 +114,17 @@ const RouteRule* findRoute(const std::vector<RouteRule>& routes, std::string_vie
     if (methodMatches(rule, method) && pathMatches(rule.path, path)) return &rule;
   }
   return nullptr;
+}
+
+void routesFor(const std::vector<RouteRule>& routes, std::string_view method, std::string_view path,
+               std::vector<const RouteRule*>& out) {
+  out.clear();
+  for (const RouteRule& rule : routes) {
+    if (!methodMatches(rule, method) || !pathMatches(rule.path, path)) continue;
+    out.push_back(&rule);
+    const bool everyMethod = rule.methods.empty() && rule.exceptMethods.empty();
+    if (!method.empty() || everyMethod) return;  // matching stops here whatever the method
+  }
 }
 
 }  // namespace keyward

@@ -1,10 +1,29 @@
 #include "keyward/verify/Verifier.h"
 
+#include <algorithm>
+
 #include "keyward/http/Credential.h"
 #include "keyward/keys/KeyText.h"
 #include "keyward/keys/PrefixedKey.h"
+#include "keyward/verify/Routes.h"
 
 namespace keyward {
+
+namespace {
+
+bool meetsRoute(const KeyEntry& key, const RouteRule& rule, Verdict& failed) {
+  if (!rule.peers.empty() && std::find(rule.peers.begin(), rule.peers.end(), key.peer) == rule.peers.end()) {
+    failed = Verdict::WrongPeer;
+    return false;
+  }
+  if (!rule.scope.empty() && !key.rules().hasScope(rule.scope)) {
+    failed = Verdict::InsufficientScope;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t nowMs) {
   const KeyPolicy& policy = key.rules();
@@ -15,13 +34,33 @@ Decision decideForKey(const KeyEntry& key, const Requirement& need, std::int64_t
   if (nowMs >= policy.expiresMs) return is(Verdict::Expired);
   if (!need.peer.empty() && need.peer != key.peer) return is(Verdict::WrongPeer);
   if (!need.scope.empty() && !policy.hasScope(need.scope)) return is(Verdict::InsufficientScope);
-  if (!need.routeScope.empty() && !policy.hasScope(need.routeScope)) return is(Verdict::InsufficientScope);
-  if (need.everyRouteScope) {
-    for (const std::string& scope : *need.everyRouteScope) {
-      if (!policy.hasScope(scope)) return is(Verdict::OriginalUnknown);
+  Verdict failed = Verdict::Allowed;
+  if (need.routes) {
+    for (const RouteRule* rule : *need.routes) {
+      if (!meetsRoute(key, *rule, failed)) return is(failed);
+    }
+  }
+  if (need.everyRoute) {
+    for (const RouteRule& rule : *need.everyRoute) {
+      if (!meetsRoute(key, rule, failed)) return is(Verdict::OriginalUnknown);
     }
   }
   return is(Verdict::Allowed);
+}
+
+bool demandRoutes(const AccessRules& rules, bool known, std::string_view method, std::string_view path,
+                  RouteScratch& scratch, Requirement& need) {
+  if (rules.routes.empty()) return true;
+  if (!known) {
+    need.everyRoute = &rules.routes;
+    return true;
+  }
+  std::optional<std::string> normalized = normalizePath(path);
+  if (!normalized) return false;
+  scratch.path = std::move(*normalized);
+  routesFor(rules.routes, method, scratch.path, scratch.routes);
+  need.routes = &scratch.routes;
+  return true;
 }
 
 Decision verifyRequest(const HttpRequest& request, const KeySet* keys, const Requirement& need, std::int64_t nowMs) {

@@ -58,7 +58,8 @@ struct Stack {
                  ", peer: worker, scopes: ['runs:read'] }\n"
                  "routes:\n"
                  "  - { path: '/admin/**', scope: admin }\n"
-                 "  - { methods: [POST, PUT, DELETE], path: '/runs/**', scope: 'runs:write' }\n";
+                 "  - { methods: [POST, PUT, DELETE], path: '/runs/**', scope: 'runs:write' }\n"
+                 "  - { path: '/internal/**', peers: [worker], scope: 'runs:write' }\n";
         },
         Env{{"ADMIN", admin}, {"WRITER", writer}, {"LIMITED", limited}});
     EXPECT_TRUE(keyward->daemon().waitUntilServing()) << keyward->output();
@@ -157,6 +158,17 @@ TEST_P(ProxyE2e, RouteScopeAndTheOnePeerLocationGive403WithKeywardsCode) {
     ASSERT_TRUE(r) << target;
     EXPECT_TRUE(r->status == 400 || r->status == 403) << target << "\n" << r->raw;
   }
+  // Spellings the proxy's location does not catch but an upstream routes to /internal/
+  // (Tomcat and Spring drop ;params, IIS trailing dots and spaces): keyward's route with
+  // `peers:` holds for them, as it normalises the path the way those upstreams do.
+  const int beforeSpellings = s.api.calls();
+  for (const std::string target : {"/internal;x/jobs", "/internal./jobs", "/internal%20/jobs", "/internal%2e/jobs",
+                                   "/internal%3bx/jobs", "/Internal;/jobs"}) {
+    auto r = s.get(target, {{"X-API-Key", s.admin}});
+    ASSERT_TRUE(r) << target;
+    EXPECT_TRUE(r->status == 400 || r->status == 403) << target << "\n" << r->raw;
+  }
+  EXPECT_EQ(s.api.calls(), beforeSpellings) << "the API was called (" << s.api.lastUri() << ")";
   const int before = s.api.calls();
   auto allowed = s.get("/internal/jobs", {{"X-API-Key", s.writer}});
   ASSERT_TRUE(allowed);
@@ -220,6 +232,13 @@ TEST_P(ProxyE2e, EverySpoofingAttemptIsRefusedOrWithoutEffect) {
       {"absolute-form request target", "GET", "http://127.0.0.1/admin/users", {}},
       {"path parameter after the segment (;params)", "GET", "/admin;x=1/users", {}},
       {"upper-case path", "GET", "/ADMIN/users", {}, true},
+      // An upstream that does not resolve ".." (Express or chi mounts, a prefix check; nginx
+      // and Caddy forward the raw target) routes these to the admin handler.
+      {"dot segments out of the protected prefix", "GET", "/admin/../runs/1", {}},
+      {"encoded dot segments out of the protected prefix", "GET", "/admin/%2e%2e/runs/1", {}},
+      {"..; out of the protected prefix", "GET", "/admin/..;/runs/1", {}},
+      // nginx passes the raw target, '#' included; Go's net/http keeps it in the path.
+      {"a fragment that hides the real path", "GET", "/runs/1#/../../admin/users", {}},
   };
   for (const Case& c : cases) {
     Headers headers = c.forged;

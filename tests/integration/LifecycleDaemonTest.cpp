@@ -265,7 +265,9 @@ TEST(Lifecycle, DemandsAndRoutesGive403WithTheReason) {
   EXPECT_EQ(codeOf(get("/v1/verify/admin/users")), "INSUFFICIENT_SCOPE") << "Envoy path_prefix form";
   EXPECT_EQ(get("/v1/verify/runs/1")->status, 200);
   // Dressed-up paths are normalised or refused, never waved through.
-  EXPECT_EQ(codeOf(get("/v1/verify", {{"X-Original-URI", "/runs/../admin/x"}})), "INSUFFICIENT_SCOPE");
+  EXPECT_EQ(codeOf(get("/v1/verify", {{"X-Original-URI", "/runs/../admin/x"}})), "INVALID_PATH");
+  EXPECT_EQ(codeOf(get("/v1/verify", {{"X-Original-URI", "/admin/../runs/1"}})), "INVALID_PATH");
+  EXPECT_EQ(codeOf(get("/v1/verify", {{"X-Original-URI", "/runs/1#/../../admin/x"}})), "INVALID_PATH");
   EXPECT_EQ(codeOf(get("/v1/verify", {{"X-Original-URI", "/%61dmin/x"}})), "INSUFFICIENT_SCOPE");
   EXPECT_EQ(codeOf(get("/v1/verify", {{"X-Original-URI", "/admin%2Fx"}})), "INVALID_PATH");
 }

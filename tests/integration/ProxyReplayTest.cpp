@@ -90,8 +90,9 @@ TEST(ProxyReplay, TraefikForwardAuthAsShipped) {
       {"route by method", traefikHeaders(k.worker, "POST", "/runs/1"), "/v1/verify", 403, "INSUFFICIENT_SCOPE"},
       {"encoded letter", traefikHeaders(k.worker, "GET", "/%61dmin/users"), "/v1/verify", 403, "INSUFFICIENT_SCOPE"},
       {"encoded slash", traefikHeaders(k.worker, "GET", "/admin%2Fusers"), "/v1/verify", 403, "INVALID_PATH"},
-      {"dot segments", traefikHeaders(k.worker, "GET", "/runs/../admin/users"), "/v1/verify", 403,
-       "INSUFFICIENT_SCOPE"},
+      {"dot segments", traefikHeaders(k.worker, "GET", "/runs/../admin/users"), "/v1/verify", 403, "INVALID_PATH"},
+      {"dot segments out of a protected prefix", traefikHeaders(k.worker, "GET", "/admin/../runs/1"), "/v1/verify", 403,
+       "INVALID_PATH"},
       // The keyward-auth-worker middleware's address carries keyward's own demands.
       {"peer location, reader", traefikHeaders(k.worker, "GET", "/internal/x"),
        "/v1/verify?peer=worker&scope=runs:write", 403, "INSUFFICIENT_SCOPE"},
@@ -198,10 +199,11 @@ TEST(ProxyReplay, EnvoyExtAuthzAsShipped) {
       // refused); keyward resolves the same tricks again on its own.
       {"encoded letter", "GET", "/v1/verify/%61dmin/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
       {"encoded slash", "GET", "/v1/verify/admin%2Fusers", k.worker, 403, "INVALID_PATH"},
-      {"dot segments", "GET", "/v1/verify/runs/../admin/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
+      {"dot segments", "GET", "/v1/verify/runs/../admin/users", k.worker, 403, "INVALID_PATH"},
+      {"dot segments out of a protected prefix", "GET", "/v1/verify/admin/../runs/1", k.worker, 403, "INVALID_PATH"},
       {"double slash", "GET", "/v1/verify//admin/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
       {"verify prefix inside the original", "GET", "/v1/verify/v1/verify/../../admin/users", k.worker, 403,
-       "INSUFFICIENT_SCOPE"},
+       "INVALID_PATH"},
       {"path parameter (;params)", "GET", "/v1/verify/admin;x=1/users", k.worker, 403, "INSUFFICIENT_SCOPE"},
   };
   int client = 100;

@@ -90,9 +90,9 @@ class ApiHandler : public RequestHandler {
       retryAfterUs = o.retryAfterUs;
     }
   } rate_;
-  std::string body_;     // reused between requests
-  std::string scratch_;  // ditto
-  std::string scopes_;   // ditto
+  std::string body_;           // reused between requests
+  RouteScratch routeScratch_;  // ditto
+  std::string scopes_;         // ditto
   std::array<char, INET6_ADDRSTRLEN> host_{};
   std::int64_t denialLogSecond_ = 0;
   std::uint32_t denialLogsThisSecond_ = 0;

@@ -53,7 +53,8 @@ struct RouteRule {
   std::vector<std::string> methods;        // upper case; empty = any method
   std::vector<std::string> exceptMethods;  // upper case; the rule covers every other method
   std::string path;                        // lower case
-  std::string scope;
+  std::string scope;                       // empty = no scope demanded
+  std::vector<std::string> peers;          // empty = any peer; else the key's peer must be one
   int line = 0;
 };
 

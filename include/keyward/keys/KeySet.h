@@ -52,8 +52,6 @@ struct AccessRules {
   OriginalRequestFrom originalRequest = OriginalRequestFrom::Auto;
   std::string metricsScope;  // empty: /metrics is open
   std::string statusScope;   // empty: /v1/status is open
-  // Every scope some route demands: what a request whose original is unknown must hold.
-  std::vector<std::string> routeScopes;
   std::vector<std::pair<std::string, RateLimit>> peerLimits;
   // The peer's limit, or none.
   const RateLimit* peerLimit(std::string_view peer) const {

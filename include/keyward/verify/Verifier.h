@@ -15,12 +15,15 @@ namespace keyward {
 
 // What the caller demands of the key beyond being valid.
 struct Requirement {
-  std::string_view peer;        // from ?peer=; empty = any
-  std::string_view scope;       // from ?scope=; empty = none
-  std::string_view routeScope;  // from the route rule matching the original request
-  // Routes are configured but the original request is not known: the key must hold every
-  // scope a route could demand (else 403 ORIGINAL_UNKNOWN). Null when not needed.
-  const std::vector<std::string>* everyRouteScope = nullptr;
+  std::string_view peer;   // from ?peer=; empty = any
+  std::string_view scope;  // from ?scope=; empty = none
+  // The route rules the original request must meet (Routes.h routesFor): the key's peer must
+  // be one a rule names (else 403 WRONG_PEER) and it must hold the rule's scope (else 403
+  // INSUFFICIENT_SCOPE). Null = none.
+  const std::vector<const RouteRule*>* routes = nullptr;
+  // Routes are configured but the original request is not known: the key must meet every
+  // rule, as any of them could apply (else 403 ORIGINAL_UNKNOWN). Null when not needed.
+  const std::vector<RouteRule>* everyRoute = nullptr;
 };
 
 struct Decision {
@@ -31,6 +34,21 @@ struct Decision {
   int status() const { return statusOf(verdict); }
   std::string_view code() const { return verdict == Verdict::Allowed ? std::string_view() : codeOf(verdict); }
 };
+
+// Scratch space for demandRoutes, reused across requests so that verify does not allocate.
+struct RouteScratch {
+  std::string path;                      // the normalised original path
+  std::vector<const RouteRule*> routes;  // the rules it must meet
+};
+
+// Adds to `need` what the route rules in `rules` demand of the original request: nothing when
+// there are no routes; every rule when the request is not known (`known` false: no trusted
+// proxy said which request this is); else the rules routesFor gives for `method` and `path`
+// (query removed). False when the path is refused (INVALID_PATH).
+// `need` points into `scratch` and `rules` afterwards. The one place verify and the reload
+// dry run turn routes into a requirement.
+bool demandRoutes(const AccessRules& rules, bool known, std::string_view method, std::string_view path,
+                  RouteScratch& scratch, Requirement& need);
 
 // The checks on a known key, in order: REVOKED, SUSPENDED (by config or reported leaked), NOT_YET_VALID, EXPIRED (401),
 // then WRONG_PEER, INSUFFICIENT_SCOPE, ORIGINAL_UNKNOWN (403).

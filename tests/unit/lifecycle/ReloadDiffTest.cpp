@@ -11,7 +11,6 @@ std::shared_ptr<const KeySet> build(std::vector<KeyEntry> entries, std::vector<R
   for (KeyEntry& e : entries) builder.add(std::move(e));
   AccessRules rules;
   rules.routes = std::move(routes);
-  for (const RouteRule& r : rules.routes) rules.routeScopes.push_back(r.scope);
   builder.setRules(std::move(rules));
   auto result = std::move(builder).build([](std::size_t) { return std::string("t"); });
   EXPECT_TRUE(result.problems.empty());
