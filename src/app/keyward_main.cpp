@@ -35,6 +35,7 @@
 #include "keyward/app/ReloadCommand.h"
 #include "keyward/app/ScanCommand.h"
 #include "keyward/app/VerifyCommand.h"
+#include "keyward/base/DirectoryLock.h"
 #include "keyward/base/Json.h"
 #include "keyward/base/Log.h"
 #include "keyward/base/SecretFile.h"
@@ -216,6 +217,12 @@ class KeywardApp : public Poco::Util::Application {
     }
     enableRootOwnerChecks();  // a daemon running as root refuses keys other users control
     const StateSettings state = stateSettingsOf(path);
+    DirectoryLock stateLock;  // held until the process ends
+    if (!state.dir.empty() && !stateLock.acquire(state.dir)) {
+      Log::error("start_failed", stateLock.problem(), {{"path", state.dir}});
+      std::cerr << "keyward: not starting: " << stateLock.problem() << "\n";
+      return kExitRuntime;
+    }
     UsageStore usage(state.recentCalls);
     StateKeeper keeper(usage, state.dir, state.interval);
     if (!keeper.open()) {

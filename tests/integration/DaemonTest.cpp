@@ -242,6 +242,30 @@ TEST(Daemon, KeepAliveConnectionStaysOpenAcrossTwentyReloads) {
   EXPECT_NE(kw.status().find("\"generation\":21"), std::string::npos) << kw.status();
 }
 
+// Two copies on one state_dir would each rewrite revoked.json and suspended.json from their
+// own memory, the last writer silently undoing the other's revocations and suspensions.
+TEST(Daemon, ASecondCopyOnTheSameStateDirRefusesToStartAndTheFirstServesOn) {
+  std::string key = newKey();
+  TempDir shared;
+  const std::string stateDir = shared.file("state");
+  const std::string yaml = "state_dir: " + stateDir + "\nkeys:\n  - { id: a, env: K }\n";
+  Keyward first(yaml, {{"K", key}});
+  ASSERT_TRUE(first.daemon().waitUntilServing()) << first.output();
+  Keyward second(yaml, {{"K", key}});  // its own config file and port, the same state_dir
+  EXPECT_EQ(second.daemon().waitExit(5s), 3) << second.output();
+  EXPECT_NE(second.daemon().err().find(stateDir), std::string::npos) << second.daemon().err();
+  EXPECT_NE(second.daemon().err().find("process " + std::to_string(first.daemon().pid())), std::string::npos)
+      << second.daemon().err();
+  EXPECT_EQ(first.verifyStatus(key), 200);
+
+  // The lock goes with the process: once the first copy stops, another may take the directory.
+  first.daemon().signal(SIGTERM);
+  ASSERT_EQ(first.daemon().waitExit(10s), 0);
+  Keyward third(yaml, {{"K", key}});
+  ASSERT_TRUE(third.daemon().waitUntilServing()) << third.output();
+  EXPECT_EQ(third.verifyStatus(key), 200);
+}
+
 TEST(Daemon, SigtermStopsCleanlyWithExitZero) {
   std::string key = newKey();
   Keyward kw("keys:\n  - { id: a, env: K }\n", {{"K", key}});
