@@ -266,6 +266,9 @@ TEST_P(ProxyE2e, ClientSuppliedIdentityHeadersNeverReachTheApi) {
                           {"X-Keyward-Scopes", "admin"},
                           {"X-Keyward-Expires", "2099-01-01T00:00:00Z"},
                           {"X-Keyward-Code", "OK"},
+                          // CGI, WSGI and Rack fold this into HTTP_X_KEYWARD_PEER too.
+                          {"X_Keyward_Peer", "ops"},
+                          {"X-Keyward-Other", "1"},
                           // Routing overrides some frameworks obey: the API would serve /admin.
                           {"X-Original-URL", "/admin/users"},
                           {"X-Rewrite-URL", "/admin/users"}};
@@ -279,6 +282,9 @@ TEST_P(ProxyE2e, ClientSuppliedIdentityHeadersNeverReachTheApi) {
   EXPECT_EQ(s.api.lastHeader("x-keyward-scopes"), "runs:read");
   EXPECT_FALSE(s.api.lastHad("x-keyward-expires")) << s.api.lastHeader("x-keyward-expires");
   EXPECT_FALSE(s.api.lastHad("x-keyward-code")) << s.api.lastHeader("x-keyward-code");
+  EXPECT_FALSE(s.api.lastHad("x_keyward_peer")) << s.api.lastHeader("x_keyward_peer");
+  // nginx cannot delete headers by prefix (README): only the names keyward sets are replaced.
+  if (s.kind != ProxyKind::Nginx) EXPECT_FALSE(s.api.lastHad("x-keyward-other")) << s.api.lastHeader("x-keyward-other");
   EXPECT_FALSE(s.api.lastHad("x-original-url")) << s.api.lastHeader("x-original-url");
   EXPECT_FALSE(s.api.lastHad("x-rewrite-url")) << s.api.lastHeader("x-rewrite-url");
   // Without a key the forged identity gets nothing at all.
