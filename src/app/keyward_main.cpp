@@ -110,6 +110,20 @@ std::string bindListener(Poco::Net::ServerSocket& socket, const std::string& add
   }
 }
 
+// Why the daemon could not listen on `address`, found without taking it: the name resolves
+// and the host's address can be bound (port 0, so a daemon already running there is no
+// problem). Empty when fine. What only the real bind finds: the port being in use.
+std::string listenAddressProblem(const std::string& address) {
+  try {
+    const Poco::Net::SocketAddress resolved(address);
+    Poco::Net::ServerSocket probe;
+    probe.bind(Poco::Net::SocketAddress(resolved.host(), 0), true, false);
+    return {};
+  } catch (const Poco::Exception& e) {
+    return e.displayText();
+  }
+}
+
 void logProblems(const std::vector<Problem>& problems, std::string_view event) {
   for (const Problem& p : problems) Log::error(event, p.text(), {{"source", p.source}});
 }
@@ -266,6 +280,17 @@ class KeywardApp : public Poco::Util::Application {
                     problem, reloader.configPath())) {
         outcome.problems.push_back({"tls", "", problem, ""});
         outcome.ok = false;
+      }
+    }
+    if (outcome.config) {
+      const std::string listen = listenOverride_.empty() ? outcome.config->listen : listenOverride_;
+      for (const auto& [field, address] : {std::pair{listenOverride_.empty() ? "listen" : "--listen", listen},
+                                           std::pair{"tls.listen", outcome.config->tls.listen}}) {
+        if (address.empty()) continue;
+        if (std::string problem = listenAddressProblem(address); !problem.empty()) {
+          outcome.problems.push_back({field, "", "cannot listen on '" + address + "': " + problem, ""});
+          outcome.ok = false;
+        }
       }
     }
     for (const Problem& p : outcome.problems) std::cerr << "error: " << p.text() << "\n";

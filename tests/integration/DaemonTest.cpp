@@ -242,6 +242,32 @@ TEST(Daemon, KeepAliveConnectionStaysOpenAcrossTwentyReloads) {
   EXPECT_NE(kw.status().find("\"generation\":21"), std::string::npos) << kw.status();
 }
 
+// --check-config finds what the start would refuse about the address (issue 14): a name that
+// does not resolve, an address the host does not have, a port out of range on --listen.
+TEST(Daemon, CheckConfigRefusesAddressesTheStartWouldRefuse) {
+  TempDir dir;
+  const std::string key = newKey();
+  auto check = [&](const std::string& listen, std::vector<std::string> extra = {}) {
+    dir.write("keyward.yaml", "listen: '" + listen + "'\nkeys:\n  - { id: a, env: K }\n");
+    std::vector<std::string> args = {"--check-config", "--config", dir.file("keyward.yaml")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return runCommand(KEYWARD_BIN, args, "", {{"K", key}});
+  };
+  for (const std::string bad : {":8421", "name.invalid:8421", "192.0.2.1:8421"}) {
+    CommandResult r = check(bad);
+    EXPECT_EQ(r.exitCode, 1) << bad << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("cannot listen on '" + bad + "'"), std::string::npos) << r.err;
+  }
+  for (const std::string bad : {"--listen=127.0.0.1:99999", "--listen=bogus"}) {
+    CommandResult r = check("127.0.0.1:0", {bad});
+    EXPECT_EQ(r.exitCode, 1) << bad << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("--listen"), std::string::npos) << r.err;
+  }
+  CommandResult ok = check("127.0.0.1:8420");  // checked even while a daemon listens there
+  EXPECT_EQ(ok.exitCode, 0) << ok.out << ok.err;
+  EXPECT_EQ(check("localhost:0").exitCode, 0);
+}
+
 // Two copies on one state_dir would each rewrite revoked.json and suspended.json from their
 // own memory, the last writer silently undoing the other's revocations and suspensions.
 TEST(Daemon, ASecondCopyOnTheSameStateDirRefusesToStartAndTheFirstServesOn) {
