@@ -340,9 +340,10 @@ TEST(HostileAudit, ChunkedBodiesAreSteppedOverStrictly) {
   for (const Case& c : bad) {
     HttpConnection conn(kw.port());
     ASSERT_TRUE(conn.sendRaw(head + c.body + next));
-    auto answered = conn.readResponse(3s);  // verify reads no body: the request is answered
+    // The body is checked before the request is answered: one answer, the refusal (see
+    // HostileChunkedTest for the count of answers).
     auto refused = conn.readResponse(3s);
-    ASSERT_TRUE(answered && refused) << c.why;
+    ASSERT_TRUE(refused) << c.why;
     EXPECT_EQ(refused->status, c.status) << c.why;
     EXPECT_TRUE(conn.waitClosed(3s)) << c.why << ": the connection cannot be framed any more";
   }
