@@ -178,6 +178,31 @@ TEST_F(HostileChunked, AGoodBodyGetsOneAnswerAndFramesTheNextRequest) {
   }
 }
 
+// A client that waits for "100 Continue" before sending its body (curl does, for large
+// ones) gets it, then the one final answer once the body is checked.
+TEST_F(HostileChunked, ExpectContinueGetsAnInterimAnswerThenOne) {
+  HttpConnection conn(kw->port());
+  ASSERT_TRUE(conn.sendRaw(head("Expect: 100-continue\r\n")));
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  std::string got;
+  while (got.size() < interim.size()) {
+    pollfd p{conn.fd(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 3000), 1) << "no 100 Continue: " << got;
+    char buffer[256];
+    const ssize_t n = ::recv(conn.fd(), buffer, interim.size() - got.size(), 0);
+    ASSERT_GT(n, 0) << got;
+    got.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got, interim);
+  ASSERT_TRUE(conn.sendRaw("5\r\nhello\r\n0\r\n\r\n" + get("Connection: close\r\n")));
+  bool closed = false;
+  const auto answers = answersIn(readUntilClosed(conn.fd(), 5s, &closed));
+  ASSERT_EQ(answers.size(), 2u) << statuses(answers);
+  EXPECT_EQ(answers[0].status, 200);
+  EXPECT_EQ(answers[1].status, 200);
+  EXPECT_TRUE(closed);
+}
+
 TEST_F(HostileChunked, ABodyThatNeverEndsGetsOneTimeout) {
   // Chunked: nothing was answered, the header timeout (whole request) says 408, once.
   {
