@@ -30,7 +30,7 @@ struct Connection {
   bool inputPaused = false;  // `in` holds requests not handled yet (a batch was full)
   std::uint32_t clientSlot = ClientSlots::kUnlimited;
   std::uint32_t interest = 0;
-  std::string in;                 // bytes of a request head not complete yet
+  std::string in;                 // bytes of a request head not complete yet (or held, below)
   std::size_t scanned = 0;        // how far the parser already looked into `in`
   std::size_t bodyToDiscard = 0;  // Content-Length bytes of an answered request still to skip
   // A chunked request is answered only once its body has been stepped over and found valid

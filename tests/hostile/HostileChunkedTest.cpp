@@ -86,8 +86,7 @@ class HostileChunked : public ::testing::Test {
   void SetUp() override {
     key = newKey();
     // Default limits (max_body_bytes 1024), a short header timeout for the slow-sender cases.
-    kw = std::make_unique<Keyward>("limits: { header_timeout: 1500ms }\nkeys:\n  - { id: a, env: K }\n",
-                                   Env{{"K", key}});
+    kw = std::make_unique<Keyward>("limits: { header_timeout: 2s }\nkeys:\n  - { id: a, env: K }\n", Env{{"K", key}});
     ASSERT_TRUE(kw->daemon().waitUntilServing()) << kw->output();
   }
   std::string head(const std::string& extra = "") const {
