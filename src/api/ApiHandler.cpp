@@ -47,7 +47,7 @@ void writeDenial(ResponseWriter& response, Verdict verdict, AnswerStyle style, s
   if (!retryAfter.empty()) response.header("Retry-After", retryAfter);
   response.header("Cache-Control", "no-store");
   response.header("X-Keyward-Code", code);
-  if (style != AnswerStyle::Json) return response.finish(kJson, {});
+  if (style != AnswerStyle::Json) return response.finish({}, {});  // headers only: no Content-Type
   std::string body = "{\"valid\":false,\"code\":\"";
   body += code;
   body += "\"}";

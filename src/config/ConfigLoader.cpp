@@ -188,6 +188,20 @@ class ConfigReader {
     limit.requests = *requests;
     limit.perMs = per->count();
     limit.burst = burst ? *burst : *requests;
+    // The budget allows `burst` requests ahead of the rate, a lead of burst x per / requests
+    // in microseconds; it must stay within 2^60 (RateBudget::kMaxToleranceUs, a layer above)
+    // or the arithmetic overflows and the key is locked out.
+    constexpr std::uint64_t kMaxLeadUs = std::uint64_t{1} << 60;
+    const std::uint64_t intervalUs =
+        std::max<std::uint64_t>(1, static_cast<std::uint64_t>(limit.perMs) * 1000 / limit.requests);
+    if (limit.burst > kMaxLeadUs / intervalUs) {
+      // (Only a large burst gets here: without one, burst x interval is at most `per`.)
+      fail(node["burst"], where + ".burst",
+           "is too large for this rate: at most " + std::to_string(kMaxLeadUs / intervalUs) +
+               " when per / requests is " + std::to_string(intervalUs / 1000) +
+               " ms (a spent burst would take over 36,000 years to refill)");
+      return std::nullopt;
+    }
     return limit;
   }
 

@@ -76,9 +76,12 @@ void ResponseWriter::header(std::string_view name, std::string_view value) {
 void ResponseWriter::finish(std::string_view contentType, std::string_view body) {
   char length[24];
   auto [end, ec] = std::to_chars(length, length + sizeof length, body.size());
-  out_ += "Content-Type: ";
-  out_ += contentType;
-  out_ += "\r\nContent-Length: ";
+  if (!contentType.empty()) {
+    out_ += "Content-Type: ";
+    out_ += contentType;
+    out_ += "\r\n";
+  }
+  out_ += "Content-Length: ";
   out_.append(length, static_cast<std::size_t>(end - length));
   if (!keepAlive_) {
     out_ += "\r\nConnection: close";

@@ -9,7 +9,12 @@ RateBudget::RateBudget(const RateLimit& limit) : limit_(limit) {
   const std::uint64_t requests = std::max<std::uint64_t>(limit.requests, 1);
   intervalUs_ = std::max<std::int64_t>(1, perUs / static_cast<std::int64_t>(requests));
   const std::uint64_t burst = limit.burst ? limit.burst : requests;
-  toleranceUs_ = intervalUs_ * static_cast<std::int64_t>(burst);
+  // burst * interval overflowed for a large burst of a slow rate (10^9 of 1 a day is 8.6e19
+  // us): the tolerance went negative and every request was refused. The config loader
+  // refuses such limits; a budget made from one anyway saturates instead of overflowing.
+  const auto interval = static_cast<std::uint64_t>(intervalUs_);
+  toleranceUs_ = burst > kMaxToleranceUs / interval ? static_cast<std::int64_t>(kMaxToleranceUs)
+                                                    : static_cast<std::int64_t>(burst * interval);
 }
 
 RateBudget::Outcome RateBudget::take(std::int64_t nowUs) {

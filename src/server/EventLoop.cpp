@@ -30,10 +30,15 @@ struct Connection {
   bool inputPaused = false;  // `in` holds requests not handled yet (a batch was full)
   std::uint32_t clientSlot = ClientSlots::kUnlimited;
   std::uint32_t interest = 0;
-  std::string in;                 // bytes of a request head not complete yet
+  std::string in;                 // bytes of a request head not complete yet (or held, below)
   std::size_t scanned = 0;        // how far the parser already looked into `in`
-  std::size_t bodyToDiscard = 0;  // verify ignores bodies, but must step over them
-  bool inChunkedBody = false;     // ... chunked ones too, strictly
+  std::size_t bodyToDiscard = 0;  // Content-Length bytes of an answered request still to skip
+  // A chunked request is answered only once its body has been stepped over and found valid
+  // (a bad one gets one refusal, never an answer and then a refusal). Meanwhile `in` holds
+  // its head (heldHead bytes; the request views point into it) and nothing of the body.
+  bool inChunkedBody = false;
+  std::size_t heldHead = 0;
+  bool continueSent = false;  // "100 Continue" was sent for the held head
   ChunkedBodySkipper chunked{0};
   std::string out;  // response bytes the socket has not taken yet
   std::size_t outSent = 0;
@@ -118,6 +123,8 @@ bool bodyPending(const Connection* c) { return c->bodyToDiscard > 0 || c->inChun
 constexpr char kOverloaded[] =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
     "Connection: close\r\nRetry-After: 1\r\n\r\n{\"error\":\"TOO_MANY_CONNECTIONS\"}";
+
+constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 constexpr char kTimedOut[] =
     "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
@@ -389,6 +396,7 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
   std::size_t offset = 0;
   std::size_t handled = 0;
   bool completed = false;
+  bool holdHead = false;  // a chunked request's body is still arriving
   c->inputPaused = false;
   while (offset < size && !c->closeAfterWrite) {
     if (handled == kMaxRequestsPerBatch || out_.size() >= kMaxBatchOutput) {
@@ -403,53 +411,103 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
       c->bodyToDiscard -= take;
       continue;
     }
+    std::size_t headBytes = 0;
     if (c->inChunkedBody) {
-      offset += c->chunked.consume(data + offset, size - offset);
+      // More of a held chunked request's body: its head is at the start of `in`. Parsed
+      // again (the parser is stateless: same bytes, same request), because `in` may have
+      // moved since.
+      headBytes = c->heldHead;
+      std::size_t scanned = 0;
+      if (parser_.parse(data + offset, headBytes, scanned, request_).status != ParseStatus::Complete) {
+        close(c);  // cannot happen; never answer a request that was not parsed
+        return;
+      }
+    } else {
+      ParseResult parsed = parser_.parse(data + offset, size - offset, c->scanned, request_);
+      if (parsed.status == ParseStatus::NeedMore) break;
+      if (parsed.status == ParseStatus::Invalid) {
+        counters_.badRequests.fetch_add(1, std::memory_order_relaxed);
+        writeError(parsed.errorStatus, parsed.reason);
+        c->closeAfterWrite = true;
+        offset = size;
+        break;
+      }
+      headBytes = parsed.headBytes;
+      if (request_.chunked) {
+        c->chunked = ChunkedBodySkipper(options_.limits.maxBodyBytes);
+        c->inChunkedBody = true;
+        c->continueSent = false;
+      }
+    }
+    if (c->inChunkedBody) {
+      // Step over the body before answering: whether the request is answered at all depends
+      // on it. Body bytes are skipped as they come, never kept.
+      const std::size_t bodyStart = offset + headBytes;
+      const std::size_t used = c->chunked.consume(data + bodyStart, size - bodyStart);
       const ChunkedBodySkipper::State state = c->chunked.state();
-      if (state == ChunkedBodySkipper::State::NeedMore) continue;  // all of the input was body
+      if (state == ChunkedBodySkipper::State::NeedMore) {
+        // All of the input was body: keep the head only, wait for more (the header timeout
+        // covers the whole request, head and body).
+        c->heldHead = headBytes;
+        holdHead = true;
+        if (request_.expectContinue && !c->continueSent) {
+          // The client waits for this before sending the body it announced.
+          out_.append(kContinue, sizeof kContinue - 1);
+          c->continueSent = true;
+        }
+        break;
+      }
       c->inChunkedBody = false;
+      c->heldHead = 0;
       if (state == ChunkedBodySkipper::State::Invalid) {
-        // The request was answered already (verify reads no body); the connection cannot
-        // be framed any more: say why and close it.
+        // Not answered: the one answer is the refusal, and the connection cannot be framed
+        // any more.
         counters_.badRequests.fetch_add(1, std::memory_order_relaxed);
         writeError(c->chunked.errorStatus(), c->chunked.reason());
         c->closeAfterWrite = true;
         offset = size;
         break;
       }
+      request_.body = {};
+      offset = bodyStart + used;
+      completed = true;
+      ++handled;
+      handleRequest(c);
       continue;
-    }
-    ParseResult parsed = parser_.parse(data + offset, size - offset, c->scanned, request_);
-    if (parsed.status == ParseStatus::NeedMore) break;
-    if (parsed.status == ParseStatus::Invalid) {
-      counters_.badRequests.fetch_add(1, std::memory_order_relaxed);
-      writeError(parsed.errorStatus, parsed.reason);
-      c->closeAfterWrite = true;
-      offset = size;
-      break;
     }
     request_.body = {};
     if (request_.contentLength > 0 && request_.path == kBodyPath) {
       // The one request whose body is read: handle it once all of it is here (the parser
       // bounded it; the header timeout bounds the wait). Until then the bytes stay in `in`.
-      if (size - offset - parsed.headBytes < request_.contentLength) break;
-      request_.body = std::string_view(data + offset + parsed.headBytes, request_.contentLength);
+      if (size - offset - headBytes < request_.contentLength) break;
+      request_.body = std::string_view(data + offset + headBytes, request_.contentLength);
     }
-    offset += parsed.headBytes;
+    offset += headBytes;
     completed = true;
     ++handled;
     if (request_.contentLength > 0) {
+      // A Content-Length body (other than kBodyPath's) is answered before it is all here,
+      // and that is harmless: the parser bounded the length (413 at the head), the answer
+      // is the request's only one, and the length frames the next request exactly, so the
+      // rest is skipped as it comes. A body that never comes ends the connection without a
+      // second answer (see expireDeadlines).
       std::size_t available = std::min(request_.contentLength, size - offset);
       offset += available;
       c->bodyToDiscard = request_.contentLength - available;
-    } else if (request_.chunked) {
-      c->chunked = ChunkedBodySkipper(options_.limits.maxBodyBytes);
-      c->inChunkedBody = true;
     }
     handleRequest(c);
   }
 
-  if (c->closeAfterWrite || offset >= size) {
+  if (holdHead) {
+    // The held chunked head stays at the start of `in`; the body bytes after it are dropped.
+    if (inConnectionBuffer) {
+      c->in.erase(0, offset);
+      c->in.resize(c->heldHead);
+    } else {
+      c->in.assign(data + offset, c->heldHead);
+    }
+    c->scanned = 0;
+  } else if (c->closeAfterWrite || offset >= size) {
     if (c->in.capacity() > kKeepBufferCapacity) {
       std::string().swap(c->in);
     } else {
@@ -605,8 +663,10 @@ void EventLoop::setInterest(Connection* c, std::uint32_t events) {
 void EventLoop::expireDeadlines() {
   while (awaitingHead_.head && awaitingHead_.head->deadline <= nowMs_) {
     Connection* c = awaitingHead_.head;
-    // A client that started a request and did not finish it in time gets told why.
-    if (!c->in.empty() || bodyPending(c)) {
+    // A client that started a request and did not finish it in time gets told why, unless
+    // the request was answered already (a Content-Length body still arriving): one answer
+    // per request. `in` is empty while such a body is skipped.
+    if (!c->in.empty() && c->bodyToDiscard == 0) {
       [[maybe_unused]] ssize_t w = transportSend(c, kTimedOut, sizeof kTimedOut - 1);
     }
     counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -680,6 +740,8 @@ void EventLoop::release(Connection* c) {
   c->scanned = 0;
   c->bodyToDiscard = 0;
   c->inChunkedBody = false;
+  c->heldHead = 0;
+  c->continueSent = false;
   c->outSent = 0;
   c->requests = 0;
   free_.push_back(c);

@@ -29,6 +29,8 @@ class ResponseWriter {
   void status(int code);
   void header(std::string_view name, std::string_view value);
   // Ends the head and appends the body. Call exactly once per response, after status().
+  // An empty contentType writes no Content-Type (an answer without a body must not claim
+  // one); Content-Length is always written.
   void finish(std::string_view contentType, std::string_view body);
 
   static std::string_view reasonPhrase(int code);

@@ -47,6 +47,11 @@ class RateBudget {
 
   const RateLimit& limit() const { return limit_; }
 
+  // The most time a full burst may stand for (burst x per / requests, in microseconds; 2^60,
+  // about 36,000 years), so that the budget's arithmetic stays far from overflow. The config
+  // loader refuses a limit beyond it; a budget made from one anyway is capped at it.
+  static constexpr std::uint64_t kMaxToleranceUs = std::uint64_t{1} << 60;
+
  private:
   RateLimit limit_;
   std::int64_t intervalUs_;   // per / requests

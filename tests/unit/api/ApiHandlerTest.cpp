@@ -76,10 +76,12 @@ TEST_F(ApiHandlerTest, AnswersAreShapedForTheProxyThatAsks) {
   out = answer(verify + "X-Original-URI: /runs/1\r\nX-Forwarded-Uri: /admin/x\r\n");
   EXPECT_EQ(out.rfind("HTTP/1.1 403 ", 0), 0u) << out;
   EXPECT_NE(out.find("X-Keyward-Code: AMBIGUOUS_ORIGINAL\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Content-Type:"), std::string::npos) << "no body, so no body type: " << out;
   // Caddy: the real status, head only.
   out = answer(verify + "X-Forwarded-Uri: /runs/1\r\nX-Forwarded-Uri: /admin/x\r\n");
   EXPECT_EQ(out.rfind("HTTP/1.1 400 ", 0), 0u) << out;
   EXPECT_NE(out.find("Content-Length: 0\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Content-Type:"), std::string::npos) << out;
 }
 
 TEST_F(ApiHandlerTest, TheInjectedClockDecidesExpiry) {

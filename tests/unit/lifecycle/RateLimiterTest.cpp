@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "keyward/lifecycle/RateLimiter.h"
 
 namespace keyward {
@@ -55,6 +57,31 @@ TEST(RateLimiter, GivingBackAndSpendingElsewhere) {
   EXPECT_FALSE(shared.take(kT0).allowed);
   shared.spendElsewhere(1'000'000, kT0);  // never owes more than one burst
   EXPECT_TRUE(shared.take(kT0 + 2 * kSecond).allowed);
+}
+
+// burst x interval overflowed 64 bits (10^9 x 1 day = 8.6e19 us): the tolerance went
+// negative and the key was refused from its first request ("r=0;t=0").
+TEST(RateLimiter, AHugeBurstOfASlowRateDoesNotOverflow) {
+  struct Case {
+    const char* why;
+    RateLimit limit;
+  };
+  const std::vector<Case> cases = {
+      {"the audit's limit: 1 a day, burst 10^9", limitOf(1, 86'400'000, 1'000'000'000)},
+      {"the largest lead the config allows for 1 a day", limitOf(1, 86'400'000, 13'343'998)},
+      {"a burst that worked before", limitOf(1, 86'400'000, 110'000)},
+  };
+  for (const Case& c : cases) {
+    RateBudget budget(c.limit);
+    for (int i = 0; i < 3; ++i) {
+      RateBudget::Outcome out = budget.take(kT0);
+      EXPECT_TRUE(out.allowed) << c.why << ": request " << i;
+      EXPECT_GT(out.remaining, 100'000u) << c.why;
+      EXPECT_GE(out.resetUs, 0) << c.why;
+    }
+    budget.spendElsewhere(1'000, kT0);
+    EXPECT_TRUE(budget.take(kT0).allowed) << c.why << ": a thousand of a huge burst spent elsewhere";
+  }
 }
 
 TEST(RateLimiter, AReloadKeepsABudgetWhoseLimitDidNotChange) {
