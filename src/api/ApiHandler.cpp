@@ -241,7 +241,7 @@ void ApiHandler::verify(const HttpRequest& request, const ClientInfo& client, Re
     expires = formatRfc3339(policy.expiresMs);
     response.header("X-Keyward-Expires", expires);
   }
-  if (style != AnswerStyle::Json) return response.finish(kJson, {});
+  if (style != AnswerStyle::Json) return response.finish({}, {});  // headers only: no body to type
   body_.assign("{\"valid\":true,\"key_id\":");
   appendJsonString(body_, key.id);
   body_ += ",\"peer\":";
