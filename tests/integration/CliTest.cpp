@@ -368,6 +368,46 @@ TEST(Cli, ReloadAsTheServiceUserChecksWhoOwnsTheSocket) {
   EXPECT_EQ(checked.exitCode, 2) << checked.out << checked.err;
 }
 
+// Issue 14, unix: URLs: as the service user the fds were unreadable and "unknown" passed, so
+// another user's process on another socket, claiming the daemon's pid and config, got the
+// SIGHUP's result believed. The kernel's word is now the connection's peer (SO_PEERCRED).
+TEST(Cli, ReloadOverAUnixSocketAsksTheKernelWhoListens) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as other users";
+  if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs setpriv";
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  const std::vector<std::string> asNobody = {"--reuid=" + std::to_string(nobody->pw_uid),
+                                             "--regid=" + std::to_string(nobody->pw_gid), "--clear-groups"};
+  auto as = [](std::vector<std::string> who, std::vector<std::string> args) {
+    who.insert(who.end(), args.begin(), args.end());
+    return who;
+  };
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0777);
+  const std::string socket = dir.file("kw.sock"), fakeSocket = dir.file("fake.sock");
+  const std::string config = dir.write("keyward.yaml",
+                                       "listen: \"127.0.0.1:0\"\nwatch: false\nlisten_unix: { path: " + socket +
+                                           " }\nkeys:\n  - { id: ops, peer: ops, scopes: [admin], env: K }\n",
+                                       0644);
+  Daemon daemon("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "--config", config}), {{"K", newKey()}});
+  ASSERT_TRUE(daemon.waitUntilServing()) << daemon.err();
+  const std::string pid = std::to_string(daemon.pid());
+
+  CommandResult own =
+      runCommand("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "reload", "--url", "unix:" + socket, "--pid", pid}));
+  EXPECT_EQ(own.exitCode, 0) << own.out << own.err;
+
+  const std::string script = writeFakeKeyward(dir);
+  Daemon fake("/usr/bin/setpriv", {"--reuid=54321", "--regid=54321", "--clear-groups", "/usr/bin/python3", script,
+                                   fakeSocket, pid, config});
+  ASSERT_TRUE(fake.waitForLog("started")) << fake.err();
+  CommandResult fooled = runCommand("/usr/bin/setpriv",
+                                    as(asNobody, {KEYWARD_BIN, "reload", "--url", "unix:" + fakeSocket, "--pid", pid}));
+  EXPECT_EQ(fooled.exitCode, 2) << fooled.out << fooled.err;
+  EXPECT_EQ(fooled.out.find("reloaded"), std::string::npos) << fooled.out;
+  EXPECT_NE(fooled.err.find("nothing signalled"), std::string::npos) << fooled.err;
+}
+
 TEST(Cli, KeygenTakesOptEqualsValue) {
   CommandResult r = runCommand(KEYGEN_BIN, {"--bytes=48", "--env=WORKER_KEY"});
   EXPECT_EQ(r.exitCode, 0) << r.err;

@@ -83,7 +83,7 @@ namespace keyward::test {
 
 std::string writeFakeKeyward(const TempDir& dir) {
   return dir.write("fake_keyward.py", R"(import datetime, http.server, json, sys
-port, pid, config = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+where, pid, config = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 polls = [0]
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -105,7 +105,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
-server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+if where.startswith("/"):
+    import os, socketserver
+    class UnixServer(socketserver.UnixStreamServer):
+        def get_request(self):
+            request, _ = super().get_request()
+            return request, ("local", 0)
+    os.umask(0)
+    server = UnixServer(where, Handler)
+else:
+    server = http.server.HTTPServer(("127.0.0.1", int(where)), Handler)
 print("started", flush=True)
 server.serve_forever()
 )",
