@@ -22,6 +22,12 @@
 # --pid (or the number in --pid-file), else the pid the daemon at that address reports in
 # /v1/status, if it serves --config. `keyward reload` checks both before it signals and
 # before the admin key is ever sent; a daemon that does not match stops the rotation.
+# That check (`keyward reload --check`) is repeated before every request that carries a
+# key (the admin key while waiting for usage, the new key in step 6): a daemon replaced
+# mid-rotation by another process on its port stops the tool (FAILED, exit 1, old keys kept).
+# Only `<name>-initial` and `<name>-<UTC time as this tool writes it>` are keys of this
+# rotation; `worker-eu-...` is not a `worker` key. With --owner, the lock and the record are
+# chowned too, so that the service user can run the next rotation after one run as root.
 # keyward, keygen: next to this script's build/ or on PATH (override: KEYWARD, KEYGEN).
 set -euo pipefail
 umask 077
@@ -32,7 +38,7 @@ KEYGEN=${KEYGEN:-$( [ -x "$here/../build/keygen" ] && echo "$here/../build/keyge
 
 name="" key_dir="" pid="" pid_file="" config="" url="" admin_key_file="" client_key_file="" owner="" cacert=""
 grace=300 max_wait=3600 dry_run=0
-help_text() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+help_text() { awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; }
 usage() { echo "rotate-key: $*" >&2; echo "usage: see rotate-key.sh --help" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   arg=$1
@@ -88,8 +94,18 @@ if [ -z "$url" ]; then
 fi
 
 state="$key_dir/.rotate-$name.state"
+lock="$key_dir/.rotate-$name.lock"
 log() { printf '%s rotate-key[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$*"; }
 die() { log "FAILED: $*"; exit 1; }
+
+# Everything the steps need, before any step: a missing tool half-way would leave the
+# rotation stopped with no FAILED line (bash's exit 127).
+for tool in "$KEYWARD" "$KEYGEN" flock find sort mktemp chown cmp date; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed or not executable (set KEYWARD= / KEYGEN= or PATH); nothing changed"
+done
+
+# A key of this rotation: <name>-initial or <name>-<UTC time as this tool writes it>.
+is_rotation_key() { [[ "$1" =~ ^"$name"-(initial|[0-9]{8}T[0-9]{9}Z)$ ]]; }
 run() {  # a step that changes something; only described under --dry-run
   if [ "$dry_run" = 1 ]; then log "dry-run: would $*"; return 0; fi
   "$@"
@@ -100,10 +116,17 @@ checkpoint() {
 }
 tls=()
 [ -n "$cacert" ] && tls=(--cacert "$cacert")
+target=(--url "$url")
+[ -n "$pid" ] && target+=(--pid "$pid")
+[ -n "$config" ] && target+=(--config "$config")
+# The identity check of `keyward reload`, signalling nothing; before every request that
+# carries a key. A daemon that is no longer the one meant stops the rotation.
+identify() {
+  local out
+  out=$("$KEYWARD" reload --check "${target[@]}" "${tls[@]}" 2>&1) ||
+    die "the daemon at $url is no longer the one this rotation talks to ($out); no key sent, old keys kept, run again to resume"
+}
 reload() {
-  local target=(--url "$url")
-  [ -n "$pid" ] && target+=(--pid "$pid")
-  [ -n "$config" ] && target+=(--config "$config")
   if [ "$dry_run" = 1 ]; then log "dry-run: would reload the keyward at $url (pid ${pid:-from /v1/status}) and wait"; return 0; fi
   local out
   if ! out=$("$KEYWARD" reload "${target[@]}" "${tls[@]}" 2>&1); then
@@ -115,19 +138,44 @@ own() {  # the new key belongs to --owner, on every run (a resumed one too)
   [ -n "$owner" ] || return 0
   run chown "$owner" "$key_dir/$1"
 }
-key_names() { find "$key_dir" -maxdepth 1 -type f -name "$name-*" ! -name '.*' -printf '%f\n' | sort; }
+key_names() {
+  local f
+  find "$key_dir" -maxdepth 1 -type f -name "$name-*" ! -name '.*' -printf '%f\n' | sort |
+    while IFS= read -r f; do if is_rotation_key "$f"; then printf '%s\n' "$f"; fi; done
+}
+# The lock and the record belong to --owner too: after one run as root the service user
+# must still be able to open them.
+own_file() {
+  [ -n "$owner" ] && [ "$dry_run" = 0 ] || return 0
+  chown "$owner" "$1"
+}
+# Before the first write: a lock or record this user cannot write (left by a run as
+# another user) would otherwise stop the tool with a bare "Permission denied".
+check_writable() {
+  local f
+  for f in "$@"; do
+    [ -e "$f" ] || continue
+    [ -w "$f" ] && [ -r "$f" ] && continue
+    [ -n "$owner" ] && [ "$(id -u)" = 0 ] && { chown "$owner" "$f"; continue; }
+    die "$f is not readable and writable by $(id -un) (left by a run as another user?): chown it to $(id -un), or run once as root with --owner $(id -un)"
+  done
+}
 write_state() {  # atomically: a crash leaves the old record or the new one
   [ "$dry_run" = 1 ] && return 0
   local tmp
   tmp=$(mktemp "$key_dir/.rotate-$name.XXXXXX")
   printf 'new=%s\nold=%s\n' "$new" "${old[*]}" > "$tmp"
   mv -f "$tmp" "$state"
+  own_file "$state"
 }
 
 # One rotation per key name at a time.
 if [ "$dry_run" = 0 ]; then
-  exec 9>>"$key_dir/.rotate-$name.lock"
+  check_writable "$lock" "$state"
+  exec 9>>"$lock" || die "cannot open $lock"
+  own_file "$lock"
   flock -n 9 || die "another rotation of $name is running"
+  [ -e "$state" ] && own_file "$state"
 fi
 
 # Step 0: what this rotation is about, from its record if one was interrupted.
@@ -135,6 +183,13 @@ if [ -f "$state" ]; then
   new=$(sed -n 's/^new=//p' "$state")
   read -r -a old <<< "$(sed -n 's/^old=//p' "$state")"
   [[ "$new" =~ ^"$name"-[0-9]{8}T[0-9]{9}Z$ ]] || die "$state is not a rotation record; remove it after checking the keys"
+  # Every name is one this rotation could have written: a plain name in the key directory
+  # (no '/', no '..'), never the new key. Anything else is refused, nothing is removed.
+  for id in "${old[@]}"; do
+    if ! is_rotation_key "$id" || [ "$id" = "$new" ]; then
+      die "$state names '$id' as an old key, which is not a $name key of this rotation; nothing removed. Check the keys, then remove $state"
+    fi
+  done
   log "resuming the rotation recorded in $state: new key $new, old: ${old[*]:-none}"
 else
   new="$name-$(date -u +%Y%m%dT%H%M%S%3NZ)"
@@ -193,7 +248,7 @@ if [ "${#present[@]}" -gt 0 ]; then
       if [ "$dry_run" = 1 ]; then log "dry-run: would wait for $id"; break; fi
       if [ -z "$admin_key_file" ]; then
         if [ "$waited" -ge "$grace" ]; then log "$id: no --admin-key-file, so no usage to check; waited ${grace}s"; break; fi
-      elif idle=$(idle_seconds "$id"); then
+      elif identify && idle=$(idle_seconds "$id"); then
         if [ -z "$idle" ]; then log "$id: never used"; break; fi
         if [ "$idle" -ge "$grace" ]; then log "$id: unused for ${idle}s"; break; fi
         if [ "$waited" -ge "$max_wait" ]; then log "$id: still in use after ${max_wait}s; retiring it as planned"; break; fi
@@ -217,10 +272,12 @@ checkpoint retired
 
 # Step 6: success only when the daemon says so.
 if [ "$dry_run" = 0 ]; then
+  identify
   "$KEYWARD" verify --url "$url" --key-file "$key_dir/$new" "${tls[@]}" >/dev/null 2>&1 ||
     die "the keyward at $url does not accept $new; the record stays in $state"
   if [ -n "$admin_key_file" ]; then
     for id in "${old[@]}"; do
+      identify
       answer=$(KEYWARD_ADMIN_KEY_FILE="$admin_key_file" "$KEYWARD" keys show "$id" --format json --url "$url" "${tls[@]}" 2>&1) &&
         die "the keyward at $url still has $id"
       [[ "$answer" == *"answered 404"* ]] || die "cannot confirm that $id is gone from $url: $answer"

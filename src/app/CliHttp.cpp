@@ -12,9 +12,14 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "keyward/Client.h"
@@ -125,6 +130,34 @@ std::optional<CliReply> cliSend(const std::string& method, const std::string& ba
     problem = "cannot reach keyward at " + base + ": " + e.what();
     return std::nullopt;
   }
+}
+
+std::optional<long> cliUnixPeerPid(const std::string& url, std::string& problem) {
+  const std::string path = url.rfind(kUnixPrefix, 0) == 0 ? url.substr(5) : url;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof address.sun_path) {
+    problem = "not a unix socket path: " + path;
+    return std::nullopt;
+  }
+  std::memcpy(address.sun_path, path.data(), path.size());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    problem = std::string("socket: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::optional<long> pid;
+  ucred peer{};
+  socklen_t size = sizeof peer;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    problem = "cannot connect to " + path + ": " + std::strerror(errno);
+  } else if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0 || peer.pid <= 0) {
+    problem = "the kernel does not say which process listens on " + path;
+  } else {
+    pid = peer.pid;
+  }
+  ::close(fd);
+  return pid;
 }
 
 std::string cliEnv(const char* name) {

@@ -4,11 +4,15 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/URI.h>
 #include <signal.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -96,31 +100,45 @@ bool sameFile(const std::string& a, const std::string& b) {
   return a == b;
 }
 
-std::set<std::string> listeningInodes(long pid, const std::string& url) {
-  std::set<std::string> inodes;
-  const std::string net = "/proc/" + std::to_string(pid) + "/net/";
-  if (url.rfind("unix:", 0) == 0) {
-    // Num RefCount Protocol Flags Type St Inode Path
-    std::ifstream in(net + "unix");
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream fields(line);
-      std::string num, ref, proto, flags, type, st, inode, path;
-      if (fields >> num >> ref >> proto >> flags >> type >> st >> inode >> path && path == url.substr(5)) {
-        inodes.insert(inode);
-      }
-    }
-    return inodes;
+// A listening socket, as /proc/self/net/tcp{,6} shows it: inode and owner uid.
+struct ListeningSocket {
+  std::string inode;
+  std::string uid;
+};
+
+// /proc's spelling of an address: each 32-bit word of the network-order bytes, printed as a
+// host-order number in hex (what the kernel does with %08X).
+std::string procHex(const void* bytes, std::size_t size) {
+  std::string out;
+  char word[9];
+  for (std::size_t at = 0; at + 4 <= size; at += 4) {
+    std::uint32_t value;
+    std::memcpy(&value, static_cast<const char*>(bytes) + at, 4);
+    std::snprintf(word, sizeof word, "%08X", value);
+    out += word;
   }
+  return out;
+}
+
+// The LISTEN sockets a connection to `url` can reach: bound to its address (as resolved)
+// or to the wildcard, on its port. This process's network namespace is the one that counts.
+std::vector<ListeningSocket> listeningSockets(const std::string& url) {
+  std::vector<ListeningSocket> found;
+  std::set<std::string> addresses;
   int port = 0;
   try {
-    port = Poco::URI(url).getPort();
+    Poco::URI uri(url);
+    port = uri.getPort();
+    Poco::Net::SocketAddress resolved(uri.getHost(), static_cast<Poco::UInt16>(port));
+    addresses.insert(procHex(resolved.host().addr(), resolved.host().length()));
   } catch (const Poco::Exception&) {
-    return inodes;
+    return found;
   }
-  for (const char* table : {"tcp", "tcp6"}) {
+  addresses.insert(std::string(8, '0'));   // 0.0.0.0
+  addresses.insert(std::string(32, '0'));  // ::
+  for (const char* table : {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
     // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-    std::ifstream in(net + table);
+    std::ifstream in(table);
     std::string line;
     std::getline(in, line);
     while (std::getline(in, line)) {
@@ -129,27 +147,69 @@ std::set<std::string> listeningInodes(long pid, const std::string& url) {
       if (!(fields >> sl >> local >> remote >> st >> queues >> timer >> retransmit >> uid >> timeout >> inode))
         continue;
       const std::size_t colon = local.rfind(':');
-      if (st == "0A" && colon != std::string::npos && std::stoi(local.substr(colon + 1), nullptr, 16) == port) {
-        inodes.insert(inode);
-      }
+      if (st != "0A" || colon == std::string::npos) continue;
+      if (std::strtol(local.substr(colon + 1).c_str(), nullptr, 16) != port) continue;
+      if (addresses.count(local.substr(0, colon))) found.push_back({inode, uid});
     }
   }
-  return inodes;
+  return found;
 }
 
-// Whether process `pid` holds the listening socket that `url` reaches: true, false, or
-// nullopt when /proc does not tell us (another user's process, no /proc).
-std::optional<bool> listensOn(long pid, const std::string& url) {
+// The effective uid of process `pid` (/proc/PID/status is readable for any process).
+std::optional<std::string> processUid(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Uid:", 0) != 0) continue;
+    std::istringstream fields(line.substr(4));
+    std::string real, effective;
+    if (fields >> real >> effective) return effective;
+  }
+  return std::nullopt;
+}
+
+// Whether process `pid` holds the listening socket that `url` reaches, in the kernel's
+// words: true, false, or nullopt when /proc does not tell (`why` says what is missing).
+// unix: the peer pid of a connection (SO_PEERCRED). TCP: where /proc/PID/fd is readable
+// (root, or a dumpable process of ours), that one of its fds is the socket; where it is not
+// (keyward is not dumpable, so for its own user too), that a LISTEN socket at that address
+// and port exists and is owned by the process's uid. The daemon's own answers never count.
+std::optional<bool> listensOn(long pid, const std::string& url, std::string& why) {
+  if (url.rfind("unix:", 0) == 0) {
+    std::optional<long> peer = cliUnixPeerPid(url, why);
+    if (!peer) return std::nullopt;
+    if (*peer != pid) why = "the socket " + url.substr(5) + " belongs to process " + std::to_string(*peer);
+    return *peer == pid;
+  }
+  const std::vector<ListeningSocket> sockets = listeningSockets(url);
+  if (sockets.empty()) {
+    why = "no socket listens at " + url + " (/proc/self/net/tcp, tcp6)";
+    return false;
+  }
   const std::string fdDir = "/proc/" + std::to_string(pid) + "/fd";
   std::error_code error;
   std::filesystem::directory_iterator fds(fdDir, error);
-  if (error) return std::nullopt;
-  const std::set<std::string> wanted = listeningInodes(pid, url);
-  for (const auto& fd : fds) {
-    std::string target = std::filesystem::read_symlink(fd.path(), error).string();
-    if (error || target.rfind("socket:[", 0) != 0) continue;
-    if (wanted.count(target.substr(8, target.size() - 9))) return true;
+  if (!error) {
+    std::set<std::string> wanted;
+    for (const auto& s : sockets) wanted.insert(s.inode);
+    for (const auto& fd : fds) {
+      std::string target = std::filesystem::read_symlink(fd.path(), error).string();
+      if (error || target.rfind("socket:[", 0) != 0) continue;
+      if (wanted.count(target.substr(8, target.size() - 9))) return true;
+    }
+    why = "process " + std::to_string(pid) + " holds no socket listening at " + url;
+    return false;
   }
+  const std::optional<std::string> uid = processUid(pid);
+  if (!uid) {
+    why = "cannot read /proc/" + std::to_string(pid) + "/status";
+    return std::nullopt;
+  }
+  for (const auto& s : sockets) {
+    if (s.uid == *uid) return true;
+  }
+  why = "the socket listening at " + url + " belongs to uid " + sockets.front().uid + ", process " +
+        std::to_string(pid) + " runs as uid " + *uid;
   return false;
 }
 
@@ -168,6 +228,7 @@ int runReloadCommand(int argc, char** argv) {
     if (std::string_view(argv[i]) == "--dry-run") return runReloadDryRun(argc, argv);  // ReloadDryRun.cpp
   }
   std::string url, config, pidText, timeoutText = "30", caFile, keyFile;
+  bool checkOnly = false;
   CliOptions cli("keyward reload",
                  "keyward reload (--pid PID [--url URL | --config PATH] | --config PATH) [--timeout SECONDS]",
                  "Sends SIGHUP to PID and returns when that daemon has applied the reload (exit 0) or\n"
@@ -177,11 +238,14 @@ int runReloadCommand(int argc, char** argv) {
                  "must be PID and serve that config (its /v1/status says): otherwise nothing is signalled\n"
                  "(exit 2). Without --pid, the pid comes from /v1/status of the daemon serving --config.\n"
                  "Exit status 2 also: usage, daemon unreachable, PID gone, no result within the timeout.\n"
+                 "With --check, only the identity checks are made: exit 0 when the daemon at the address is\n"
+                 "PID (the kernel says it holds the socket) and serves --config; nothing is signalled.\n"
                  "keyward reload --dry-run: what a config would change, applying nothing (see its --help).");
   cli.value("pid", pidText, "PID", "the daemon's process id ($MAINPID in a unit)")
       .value("url", url, "URL", "the daemon: http://host:port, https://host:port or unix:/path/to/keyward.sock")
       .value("config", config, "PATH", "the daemon's config, to read its address from")
       .value("timeout", timeoutText, "SECONDS", "how long to wait for the result (default 30)")
+      .flag("check", checkOnly, "check that the daemon at the address is PID and serves --config; signal nothing")
       .value("cacert", caFile, "PATH", "with https://, trust this PEM bundle instead of the system CAs")
       .value("key-file", keyFile, "PATH",
              "a key with the daemon's status_scope, if it sets one; sent only to the process --pid\n"
@@ -222,10 +286,11 @@ int runReloadCommand(int argc, char** argv) {
 
   // A key for /v1/status goes only to the process the kernel says holds that socket.
   std::string statusKey;
+  std::string why;
   if (!keyFile.empty()) {
-    if (pid == 0 || listensOn(pid, url) != true) {
-      std::cerr << "keyward reload: --key-file is sent only to a --pid that /proc shows listening at " << url
-                << "; nothing sent, nothing signalled\n";
+    if (pid == 0 || listensOn(pid, url, why) != true) {
+      std::cerr << "keyward reload: --key-file is sent only to a --pid that /proc shows listening at " << url << " ("
+                << (pid == 0 ? std::string("no --pid") : why) << "); nothing sent, nothing signalled\n";
       return kError;
     }
     try {
@@ -253,7 +318,7 @@ int runReloadCommand(int argc, char** argv) {
                 << " does not report its pid and config in /v1/status; give --pid\n";
       return kError;
     }
-    if (!isKeywardProcess(before->pid) || listensOn(before->pid, url) == false) {
+    if (!isKeywardProcess(before->pid) || listensOn(before->pid, url, why) != true) {
       std::cerr << "keyward reload: process " << before->pid << ", reported by " << url
                 << ", is not a keyward process; nothing signalled\n";
       return kError;
@@ -263,8 +328,12 @@ int runReloadCommand(int argc, char** argv) {
   // Signal only the daemon we can watch: a SIGHUP to one keyward while polling another
   // would wait for a result that never comes. The kernel's word (which process holds the
   // listening socket) where /proc gives it, else the daemon's own.
-  if (listensOn(pid, url) == false) {
-    std::cerr << "keyward reload: process " << pid << " does not listen at " << url << " (address from " << from
+  // Unknown fails closed: the answers of whatever listens there prove nothing.
+  if (std::optional<bool> holds = listensOn(pid, url, why); holds != true) {
+    std::cerr << "keyward reload: "
+              << (holds ? "process " + std::to_string(pid) + " does not listen at " + url
+                        : "cannot tell whether process " + std::to_string(pid) + " listens at " + url)
+              << " (" << why << "; address from " << from
               << "); nothing signalled. Give that daemon's --url or --config.\n";
     return kError;
   }
@@ -272,6 +341,11 @@ int runReloadCommand(int argc, char** argv) {
     std::cerr << "keyward reload: the keyward at " << url << " (address from " << from << ") is process " << before->pid
               << ", not " << pid << "; nothing signalled. Give that daemon's --url or --config.\n";
     return kError;
+  }
+  if (checkOnly) {
+    std::cout << "checked: process " << pid << " is the keyward at " << url
+              << (before->config.empty() ? std::string() : " serving " + before->config) << "\n";
+    return kApplied;
   }
   const std::int64_t sentMs = unixMillisNow();
   if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0) {

@@ -108,8 +108,22 @@ int main(int argc, char** argv) {
       args.push_back(arg);
     }
   }
+  // Help and version answer on stdout with exit 0 wherever they are asked for.
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    if (arg == "-V" || arg == "--version") {
+      std::cout << "keygen (keyward) " << KEYWARD_VERSION << "\n";
+      return kExitOk;
+    }
+  }
   if (!args.empty() && (args[0] == "check" || args[0] == "fingerprint" || args[0] == "sha256")) {
-    if (args.size() > 1) return usageError("'" + args[0] + "' takes no arguments; it reads the key on stdin");
+    if (args.size() > 2 || (args.size() == 2 && args[1] != "--")) {
+      return usageError("'" + args[0] + "' takes no arguments; it reads the key on stdin");
+    }
     return inspect(args[0]);
   }
 
@@ -120,12 +134,10 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    if (arg == "-V" || arg == "--version") {
-      std::cout << "keygen (keyward) " << KEYWARD_VERSION << "\n";
-      return kExitOk;
-    } else if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return kExitOk;
+    if (arg == "--") {
+      // The end of the options: keygen takes no operands.
+      if (i + 1 < args.size()) return usageError("unexpected argument '" + args[i + 1] + "'");
+      break;
     } else if (arg == "--bytes") {
       const std::string* v = value();
       if (!v) return usageError("--bytes needs a number");

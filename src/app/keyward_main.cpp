@@ -209,7 +209,9 @@ class KeywardApp : public Poco::Util::Application {
           "Client commands (talk to a running daemon):\n"
           "  keyward keys list|show ...   the admin API as a table (keyward keys --help)\n"
           "  keyward verify --url URL --key-file PATH     0 accepted, 1 refused, 2 error\n"
-          "  keyward reload (--pid PID | --config PATH) [--url URL]   SIGHUP, wait for the result (ExecReload)");
+          "  keyward reload (--pid PID | --config PATH) [--url URL]   SIGHUP, wait for the result (ExecReload)\n"
+          "  keyward scan [--config FILE] PATH...|-   find keys in files (pre-commit, CI); 1 if a live one\n"
+          "  keyward leaked --key-file PATH | --list | --clear ID   suspend a leaked key, list, clear");
       formatter.format(std::cout);
       return kExitOk;
     }

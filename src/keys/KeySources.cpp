@@ -199,7 +199,9 @@ void loadKeyDir(const KeyDirDecl& decl, SourceLoad& out, const std::string& conf
     const std::string path = decl.path + "/" + name;
     SecretFileRead read = readSecretFile(path, {decl.checkPermissions, kMaxKeyFileBytes, true});
     if (!read.ok) {
-      out.problems.push_back({source, name, read.problem});
+      // The file's problem, not the directory's (a readable directory with a root-0600 key
+      // in it once read "key directory ...: cannot be read"). The path goes to the log only.
+      out.problems.push_back({source, name, "has a key file that " + read.problem, dirShown ? "file " + path : ""});
       continue;
     }
     // Names in the directory are valid key ids (checked above), so only the directory's

@@ -7,13 +7,16 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "support/Daemon.h"
 #include "support/Keyward.h"
@@ -275,6 +278,120 @@ TEST(RotateKey, AResumedRotationChownsTheKeyAnEarlierRunLeftBehind) {
   struct stat st {};
   ASSERT_EQ(::stat((s.keyDir + "/" + planned).c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, ::getpwnam("nobody")->pw_uid) << "the resume path did not chown";
+}
+
+// Issue 14: while it waits for the old keys to go unused, the tool asks the daemon once a
+// second with the admin key. When keyward dies and another process takes its port, that
+// process must never receive the admin key: the identity check precedes every request and a
+// mismatch stops the rotation with the old keys kept.
+TEST(RotateKey, NeverSendsTheAdminKeyToAProcessThatTookThePortMidWait) {
+  KeyDirDaemon s;
+  ASSERT_TRUE(s.daemon->waitUntilServing()) << s.daemon->err();
+  ASSERT_EQ(s.verify(s.initial), 200) << "the old key in use: the tool has to wait";
+  Daemon tool("/bin/bash", s.args({"--grace", "3600", "--max-wait", "15"}),
+              {{"KEYWARD", KEYWARD_BIN}, {"KEYGEN", KEYGEN_BIN}});
+  ASSERT_TRUE(tool.waitForLog("step 4: waiting", 1, std::chrono::seconds(20))) << tool.out() << tool.err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a usage poll or two to the real one
+
+  s.daemon->signal(SIGKILL);
+  ASSERT_TRUE(s.daemon->waitExit());
+  const std::string script = writeFakeKeyward(s.dir);
+  Daemon fake("/usr/bin/python3", {script, std::to_string(s.port), std::to_string(s.daemon->pid()), s.config});
+  ASSERT_TRUE(fake.waitForLog("started")) << fake.err();
+
+  std::optional<int> code = tool.waitExit(std::chrono::seconds(40));
+  ASSERT_TRUE(code) << tool.out();
+  EXPECT_EQ(*code, 1) << tool.out() << tool.err();
+  EXPECT_NE(tool.out().find("FAILED"), std::string::npos) << tool.out();
+  EXPECT_EQ(tool.out().find("rotation done"), std::string::npos) << tool.out();
+  EXPECT_EQ(fake.out().find(s.admin), std::string::npos) << "the impostor received the admin key:\n" << fake.out();
+  EXPECT_TRUE(std::filesystem::exists(s.keyDir + "/worker-initial")) << "old keys are kept";
+}
+
+// Issue 14: `--name worker` retired `worker-eu-*` too (every file matching worker-*).
+TEST(RotateKey, RetiresOnlyTheKeysOfItsOwnName) {
+  KeyDirDaemon s;
+  const std::string eu = newKey(), euStamped = newKey();
+  s.dir.write("keys/worker-eu-initial", eu + "\n");
+  s.dir.write("keys/worker-eu-20260101T000000000Z", euStamped + "\n");
+  ASSERT_TRUE(s.daemon->waitUntilServing()) << s.daemon->err();
+  CommandResult r = s.rotate();
+  ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("worker-eu"), std::string::npos) << "planned to retire another name's keys:\n" << r.out;
+  EXPECT_TRUE(std::filesystem::exists(s.keyDir + "/worker-eu-initial"));
+  EXPECT_TRUE(std::filesystem::exists(s.keyDir + "/worker-eu-20260101T000000000Z"));
+  EXPECT_FALSE(std::filesystem::exists(s.keyDir + "/worker-initial"));
+  EXPECT_EQ(s.verify(eu), 200);
+  EXPECT_EQ(s.verify(euStamped), 200);
+  EXPECT_EQ(s.verify(s.initial), 401);
+}
+
+// Issue 14: only new= of the record was checked; old=../victim removed a file outside the
+// key directory. Every name must be a plain name of this rotation.
+TEST(RotateKey, RefusesARecordNamingAnythingButItsOwnKeys) {
+  for (const std::string& old :
+       {std::string("../victim"), std::string("worker-initial ../victim"), std::string("/etc/passwd"),
+        std::string("worker-eu-initial"), std::string("worker-initial/..")}) {
+    KeyDirDaemon s;
+    ASSERT_TRUE(s.daemon->waitUntilServing()) << s.daemon->err();
+    const std::string victim = s.dir.write("victim", "precious\n");
+    s.dir.write("keys/.rotate-worker.state", "new=worker-20260101T000000000Z\nold=" + old + "\n");
+    // No admin key: no usage check stands between the record and `rm`.
+    CommandResult r = s.rotate({}, {"--admin-key-file", ""});
+    EXPECT_EQ(r.exitCode, 1) << old << ":\n" << r.out << r.err;
+    EXPECT_NE(r.out.find("FAILED"), std::string::npos) << old << ":\n" << r.out;
+    EXPECT_TRUE(std::filesystem::exists(victim)) << old << ": a file outside the key directory was removed";
+    EXPECT_TRUE(std::filesystem::exists(s.keyDir + "/worker-initial")) << old;
+    EXPECT_FALSE(std::filesystem::exists(s.keyDir + "/worker-20260101T000000000Z")) << old << ": acted on it";
+  }
+}
+
+// Issue 14: without keygen the tool stopped at step 1 with bash's 127, no FAILED line and a
+// record left behind.
+TEST(RotateKey, ChecksItsToolsBeforeAnyStep) {
+  KeyDirDaemon s;
+  ASSERT_TRUE(s.daemon->waitUntilServing()) << s.daemon->err();
+  CommandResult r =
+      runCommand("/bin/bash", s.args(), "", {{"KEYWARD", KEYWARD_BIN}, {"KEYGEN", "/nonexistent/keygen"}});
+  EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAILED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/nonexistent/keygen"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(s.keyDir + "/.rotate-worker.state")) << "a step ran";
+}
+
+// Issue 14: one run as root left the lock and the record root 0600, and the unit (another
+// user) then failed for good with "Permission denied" and no FAILED line. With --owner they
+// are chowned; without it, the next run by another user says what to do.
+TEST(RotateKey, ARunAsRootLeavesTheLockAndRecordToTheOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as two users";
+  if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs setpriv";
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  {
+    KeyDirDaemon s;
+    ASSERT_TRUE(s.daemon->waitUntilServing()) << s.daemon->err();
+    CommandResult crashed = s.rotate({{"ROTATE_KEY_CRASH_AFTER", "planned"}}, {"--owner", "nobody"});
+    ASSERT_EQ(crashed.exitCode, 86) << crashed.out << crashed.err;
+    for (const char* file : {"/.rotate-worker.lock", "/.rotate-worker.state"}) {
+      struct stat st {};
+      ASSERT_EQ(::stat((s.keyDir + file).c_str(), &st), 0) << file;
+      EXPECT_EQ(st.st_uid, nobody->pw_uid) << file << " was not given to --owner";
+    }
+  }
+  KeyDirDaemon s;
+  ASSERT_TRUE(s.daemon->waitUntilServing()) << s.daemon->err();
+  CommandResult asRoot = s.rotate({{"ROTATE_KEY_CRASH_AFTER", "planned"}});
+  ASSERT_EQ(asRoot.exitCode, 86) << asRoot.out << asRoot.err;
+  ::chmod(s.dir.path().c_str(), 0755);
+  ::chmod(s.keyDir.c_str(), 0755);
+  CommandResult asUser =
+      runCommand("/usr/bin/setpriv",
+                 {"--reuid=nobody", "--regid=" + std::to_string(nobody->pw_gid), "--clear-groups", "/bin/bash", kTool,
+                  "--name", "worker", "--key-dir", s.keyDir, "--url", "http://127.0.0.1:" + std::to_string(s.port)},
+                 "", {{"KEYWARD", KEYWARD_BIN}, {"KEYGEN", KEYGEN_BIN}});
+  EXPECT_EQ(asUser.exitCode, 1) << asUser.out << asUser.err;
+  EXPECT_NE(asUser.out.find("FAILED"), std::string::npos) << asUser.out << asUser.err;
+  EXPECT_NE(asUser.out.find("--owner"), std::string::npos) << "says how to fix it: " << asUser.out;
 }
 
 TEST(RotateKey, HelpAndUsage) {

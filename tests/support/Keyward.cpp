@@ -78,3 +78,47 @@ bool Keyward::reload() {
 }
 
 }  // namespace keyward::test
+
+namespace keyward::test {
+
+std::string writeFakeKeyward(const TempDir& dir) {
+  return dir.write("fake_keyward.py", R"(import datetime, http.server, json, sys
+where, pid, config = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+polls = [0]
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        print("REQUEST", self.path, dict(self.headers), flush=True)
+        polls[0] += 1
+        if self.path.startswith("/v1/status"):
+            now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            body = json.dumps({"pid": pid, "config": config, "generation": polls[0], "keys": 2,
+                               "reloads": {"succeeded": polls[0], "failed": 0},
+                               "last_reload": {"result": "ok", "time": now, "errors": []}}).encode()
+            self.send_response(200)
+        else:
+            body = b'{"error":"not found"}'
+            self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+if where.startswith("/"):
+    import os, socketserver
+    class UnixServer(socketserver.UnixStreamServer):
+        def get_request(self):
+            request, _ = super().get_request()
+            return request, ("local", 0)
+    os.umask(0)
+    server = UnixServer(where, Handler)
+else:
+    server = http.server.HTTPServer(("127.0.0.1", int(where)), Handler)
+print("started", flush=True)
+server.serve_forever()
+)",
+                   0755);
+}
+
+}  // namespace keyward::test

@@ -64,3 +64,14 @@ class Keyward {
 };
 
 }  // namespace keyward::test
+
+namespace keyward::test {
+
+// Writes a stand-in for keyward into `dir` (a Python 3 script, mode 0755, readable by any
+// user) and returns its path. Run as `python3 PATH PORT PID CONFIG`: it listens on
+// 127.0.0.1:PORT (or on the unix socket PORT when it starts with '/', mode 0777), prints "started", answers /v1/status
+// as a keyward with that pid and config whose every poll shows one more successful reload, 404 to anything else, and
+// prints every request's path and headers to stdout (so a test can see whether a key reached it).
+std::string writeFakeKeyward(const TempDir& dir);
+
+}  // namespace keyward::test

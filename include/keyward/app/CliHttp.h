@@ -45,6 +45,11 @@ std::string cliQueryValue(const std::string& value);
 // True for the URL forms cliGet understands; otherwise `problem` says what is expected.
 bool cliUrlUsable(const std::string& url, std::string& problem);
 
+// The pid of the process that listens on the unix socket of `url` ("unix:/path"), from the
+// kernel (SO_PEERCRED on a connection made for the purpose, nothing sent). nullopt with
+// `problem` set when it cannot be connected to.
+std::optional<long> cliUnixPeerPid(const std::string& url, std::string& problem);
+
 // The environment variable `name`, or "".
 std::string cliEnv(const char* name);
 

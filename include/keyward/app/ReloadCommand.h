@@ -9,10 +9,15 @@
 // found as the daemon finds it). Nothing is signalled unless the daemon answering there is
 // the one meant: its /v1/status pid is PID and its config is --config (each checked when
 // both sides are known). Without --pid, the pid is the one /v1/status reports, if that
-// daemon serves --config and /proc names the process keyward. Where /proc shows which
-// process holds the listening socket at the URL, that must be PID too (the kernel's word,
-// not the daemon's). A daemon with status_scope needs --key-file, which is sent only to a
-// PID /proc shows on that socket. Messages name the URL polled and where it came from.
+// daemon serves --config and /proc names the process keyward. The kernel must say that PID
+// holds the listening socket at the URL (not the daemon's word): as root, one of PID's fds
+// is that socket; otherwise (keyward is not dumpable: its fds are root's only) a LISTEN
+// socket at that address and port, owned by PID's uid (/proc/self/net/tcp{,6},
+// /proc/PID/status); for unix: URLs, the peer pid (SO_PEERCRED). When that cannot be told,
+// nothing is signalled (fail closed). A non-root caller cannot tell the daemon from another
+// process of the same uid. A daemon with status_scope needs --key-file, which is sent only
+// after that check. --check makes every check and signals nothing (exit 0 match, 2 not).
+// Messages name the URL polled and where it came from.
 // Exit 0 applied, 1 refused (old keys still serving; the problems are printed), 2 usage
 // error, wrong or unreachable daemon, PID gone, or no answer in time.
 

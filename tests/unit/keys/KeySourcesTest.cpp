@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 
 #include "keyward/keys/KeyGenerator.h"
@@ -185,6 +186,23 @@ TEST(KeyDirectory, EveryVisibleFileIsAKeyNamedAfterIt) {
   EXPECT_EQ(load.keys[1].id, "worker-2");
   EXPECT_EQ(load.keys[2].id, "worker-3");
   EXPECT_EQ(load.keys[2].peer, "worker");
+}
+
+// Issue 14: a key file the daemon cannot open read "key directory ...: cannot be read
+// (permission denied)", as if the directory were unreadable. The problem is the file's, and
+// the log names it (the public text, as ever, not).
+TEST(KeyDirectory, AFileThatCannotBeOpenedIsNamedNotTheDirectory) {
+  test::TempDir dir;
+  std::string keys = dir.mkdir("keys");
+  dir.write("keys/good", newKey());
+  std::filesystem::create_symlink(dir.file("nowhere"), keys + "/worker-x");
+  SourceLoad load;
+  loadKeyDir({keys, "w", true, 1}, load);
+  ASSERT_EQ(load.problems.size(), 1u);
+  EXPECT_EQ(load.problems[0].text(), "key directory " + keys +
+                                         ", key 'worker-x': has a key file that is a dangling symlink (file " + keys +
+                                         "/worker-x)");
+  EXPECT_EQ(load.problems[0].publicText(), "key directory " + keys + ": has a key file that is a dangling symlink");
 }
 
 TEST(KeyDirectory, ReportsEachBadFileAndEmptyOrMissingDirectories) {
