@@ -30,6 +30,15 @@ bool StateKeeper::open() {
         loaded.revocationsProblem + " (the revocation list; fix or restore it, keyward will not start without it)";
     return false;
   }
+  if (!loaded.suspensionsProblem.empty()) {
+    // Fail closed too: serving without the list would accept keys reported leaked.
+    Log::error("state",
+               "suspension list unreadable; not starting (fix or restore the file: it lists keys suspended as leaked)",
+               {{"path", UsageStore::suspensionsPath(dir_)}, {"error", loaded.suspensionsProblem}});
+    problem_ = loaded.suspensionsProblem +
+               " (the suspension list of leaked keys; fix or restore it, keyward will not start without it)";
+    return false;
+  }
   if (!loaded.usageProblem.empty()) {
     const std::string path = UsageStore::statePath(dir_);
     if (!loaded.revocationFileFound) {

@@ -117,7 +117,8 @@ std::uint64_t UsageStore::changeCount() const {
 
 bool UsageStore::dirty() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return changeCount() != savedChangeCount_ || revoked_.size() != savedRevocations_ || diffDirty_;
+  return changeCount() != savedChangeCount_ || revoked_.size() != savedRevocations_ || diffDirty_ ||
+         suspensionsUnsaved_;
 }
 
 void UsageStore::setLastReloadDiff(std::string json) {
@@ -131,40 +132,12 @@ std::vector<SuspendedKey> UsageStore::suspensions() const {
   return suspended_;
 }
 
-bool UsageStore::addSuspension(const SuspendedKey& key) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const SuspendedKey& s : suspended_) {
-      if (s.digest == key.digest) return false;
-    }
-    suspended_.push_back(key);
-  }
-  suspensionsAdded_.fetch_add(1, std::memory_order_relaxed);
-  std::string problem;
-  persistSuspensions(problem);
-  return true;
-}
+namespace {
 
-std::vector<SuspendedKey> UsageStore::clearSuspensions(std::string_view idOrFingerprint) {
-  std::vector<SuspendedKey> removed;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto keep = std::stable_partition(suspended_.begin(), suspended_.end(), [&](const SuspendedKey& s) {
-      return s.id != idOrFingerprint && fingerprint(s.digest) != idOrFingerprint;
-    });
-    removed.assign(keep, suspended_.end());
-    suspended_.erase(keep, suspended_.end());
-  }
-  std::string problem;
-  if (!removed.empty()) persistSuspensions(problem);
-  return removed;
-}
-
-std::string UsageStore::suspensionsJson() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+std::string suspensionListJson(const std::vector<SuspendedKey>& list) {
   std::string out = "{\"version\":1,\"suspended\":[";
-  for (std::size_t i = 0; i < suspended_.size(); ++i) {
-    const SuspendedKey& k = suspended_[i];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const SuspendedKey& k = list[i];
     if (i) out += ',';
     out += "\n{\"sha256\":\"" + toHex(k.digest) + "\",\"id\":";
     appendJsonString(out, k.id);
@@ -178,15 +151,106 @@ std::string UsageStore::suspensionsJson() const {
   return out;
 }
 
-bool UsageStore::persistSuspensions(std::string& problem) {
+bool isSuspended(const std::vector<SuspendedKey>& list, const Digest& digest) {
+  return std::any_of(list.begin(), list.end(), [&](const SuspendedKey& s) { return s.digest == digest; });
+}
+
+}  // namespace
+
+UsageStore::SuspensionChange UsageStore::addSuspensions(const std::vector<SuspendedKey>& keys) {
+  SuspensionChange change;
   std::lock_guard<std::mutex> writer(suspensionFileMutex_);
+  std::string json;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const SuspendedKey& k : keys) {
+      if (isSuspended(suspended_, k.digest)) continue;
+      suspended_.push_back(k);
+      change.changed.push_back(k);
+      clears_.erase(std::remove_if(clears_.begin(), clears_.end(),
+                                   [&](const SuspensionClear& c) { return c.digest == k.digest; }),
+                    clears_.end());
+    }
+    // Nothing new and nothing unsaved: no write (a report of unknown tokens costs no I/O).
+    if (change.changed.empty() && !suspensionsUnsaved_) return change;
+    json = suspensionListJson(suspended_);
+  }
+  suspensionsAdded_.fetch_add(change.changed.size(), std::memory_order_relaxed);
+  change.saved = persistSuspensions(json, change.problem);
+  if (!change.saved) change.path = suspensionsPath(dir_);
+  return change;
+}
+
+UsageStore::SuspensionChange UsageStore::removeSuspensions(const std::function<bool(const SuspendedKey&)>& match,
+                                                           std::int64_t nowMs) {
+  SuspensionChange change;
+  std::lock_guard<std::mutex> writer(suspensionFileMutex_);
+  std::string json;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<SuspendedKey> remaining;
+    for (const SuspendedKey& s : suspended_) (match(s) ? change.changed : remaining).push_back(s);
+    if (change.changed.empty()) return change;
+    json = suspensionListJson(remaining);
+  }
+  // Written first, applied after: a clear that cannot be kept is not made (the key stays
+  // refused rather than coming back at the next restart without anyone being told).
+  change.saved = persistSuspensions(json, change.problem);
+  if (!change.saved) {
+    change.path = suspensionsPath(dir_);
+    return change;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const SuspendedKey& gone : change.changed) {
+    suspended_.erase(std::remove_if(suspended_.begin(), suspended_.end(),
+                                    [&](const SuspendedKey& s) { return s.digest == gone.digest; }),
+                     suspended_.end());
+    clears_.erase(std::remove_if(clears_.begin(), clears_.end(),
+                                 [&](const SuspensionClear& c) { return c.digest == gone.digest; }),
+                  clears_.end());
+    // After the suspension it clears, whatever the clocks say: shared state orders the two by time.
+    clears_.push_back({gone.digest, std::max(nowMs, gone.timeMs + 1)});
+  }
+  return change;
+}
+
+UsageStore::SuspensionChange UsageStore::clearSuspensions(std::string_view idOrFingerprint, std::int64_t nowMs) {
+  return removeSuspensions(
+      [&](const SuspendedKey& s) { return s.id == idOrFingerprint || fingerprint(s.digest) == idOrFingerprint; },
+      nowMs);
+}
+
+UsageStore::SuspensionChange UsageStore::clearSuspensionsOf(const std::vector<Digest>& digests, std::int64_t nowMs) {
+  return removeSuspensions(
+      [&](const SuspendedKey& s) { return std::find(digests.begin(), digests.end(), s.digest) != digests.end(); },
+      nowMs);
+}
+
+std::vector<UsageStore::SuspensionClear> UsageStore::suspensionClears() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return clears_;
+}
+
+bool UsageStore::suspensionsSaved() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !suspensionsUnsaved_;
+}
+
+std::string UsageStore::suspensionsJson() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return suspensionListJson(suspended_);
+}
+
+bool UsageStore::persistSuspensions(const std::string& json, std::string& problem) {
   std::string dir;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     dir = dir_;
   }
   if (dir.empty()) return true;
-  AtomicWriteResult written = writeFileAtomically(suspensionsPath(dir), suspensionsJson(), 0600, true);
+  AtomicWriteResult written = writeFileAtomically(suspensionsPath(dir), json, 0600, true);
+  std::lock_guard<std::mutex> lock(mutex_);
+  suspensionsUnsaved_ = !written.ok;
   if (!written.ok) problem = written.problem;
   return written.ok;
 }
@@ -398,18 +462,17 @@ UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
       break;
   }
   const std::string suspendedPath = suspensionsPath(dir);
-  std::string suspendedProblem;
-  switch (readStateFile(suspendedPath, content, suspendedProblem)) {
+  switch (readStateFile(suspendedPath, content, outcome.suspensionsProblem)) {
     case ReadFile::Ok:
-      if (!loadSuspensionsJson(content, suspendedProblem)) suspendedProblem = suspendedPath + ": " + suspendedProblem;
+      if (!loadSuspensionsJson(content, outcome.suspensionsProblem)) {
+        outcome.suspensionsProblem = suspendedPath + ": " + outcome.suspensionsProblem;
+      }
       break;
     case ReadFile::Missing:
       break;
     case ReadFile::Failed:
       break;
   }
-  // Fail closed like the revocations: serving without the list would accept leaked keys.
-  if (!suspendedProblem.empty() && outcome.revocationsProblem.empty()) outcome.revocationsProblem = suspendedProblem;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     dir_ = dir;
@@ -445,6 +508,11 @@ bool UsageStore::save(const std::string& dir, std::string& problem) {
     std::lock_guard<std::mutex> lock(mutex_);
     savedRevocations_ = revocations;
     revocationFileWritten_ = true;
+  }
+  if (!suspensionsSaved()) {
+    // An earlier write failed (the store kept the suspensions in memory): try again.
+    std::lock_guard<std::mutex> writer(suspensionFileMutex_);
+    if (!persistSuspensions(suspensionsJson(), problem)) return false;
   }
   bool diffDirty;
   {
