@@ -181,15 +181,23 @@ UsageStore::SuspensionChange UsageStore::addSuspensions(const std::vector<Suspen
   return change;
 }
 
-UsageStore::SuspensionChange UsageStore::removeSuspensions(const std::function<bool(const SuspendedKey&)>& match,
-                                                           std::int64_t nowMs) {
+UsageStore::SuspensionChange UsageStore::removeSuspensions(
+    const std::function<std::int64_t(const SuspendedKey&)>& clearedAt) {
   SuspensionChange change;
+  std::vector<std::int64_t> times;
   std::lock_guard<std::mutex> writer(suspensionFileMutex_);
   std::string json;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<SuspendedKey> remaining;
-    for (const SuspendedKey& s : suspended_) (match(s) ? change.changed : remaining).push_back(s);
+    for (const SuspendedKey& s : suspended_) {
+      if (const std::int64_t t = clearedAt(s)) {
+        change.changed.push_back(s);
+        times.push_back(t);
+      } else {
+        remaining.push_back(s);
+      }
+    }
     if (change.changed.empty()) return change;
     json = suspensionListJson(remaining);
   }
@@ -201,7 +209,8 @@ UsageStore::SuspensionChange UsageStore::removeSuspensions(const std::function<b
     return change;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const SuspendedKey& gone : change.changed) {
+  for (std::size_t i = 0; i < change.changed.size(); ++i) {
+    const SuspendedKey& gone = change.changed[i];
     suspended_.erase(std::remove_if(suspended_.begin(), suspended_.end(),
                                     [&](const SuspendedKey& s) { return s.digest == gone.digest; }),
                      suspended_.end());
@@ -209,21 +218,25 @@ UsageStore::SuspensionChange UsageStore::removeSuspensions(const std::function<b
                                  [&](const SuspensionClear& c) { return c.digest == gone.digest; }),
                   clears_.end());
     // After the suspension it clears, whatever the clocks say: shared state orders the two by time.
-    clears_.push_back({gone.digest, std::max(nowMs, gone.timeMs + 1)});
+    clears_.push_back({gone.digest, std::max(times[i], gone.timeMs + 1)});
   }
   return change;
 }
 
 UsageStore::SuspensionChange UsageStore::clearSuspensions(std::string_view idOrFingerprint, std::int64_t nowMs) {
-  return removeSuspensions(
-      [&](const SuspendedKey& s) { return s.id == idOrFingerprint || fingerprint(s.digest) == idOrFingerprint; },
-      nowMs);
+  return removeSuspensions([&](const SuspendedKey& s) -> std::int64_t {
+    const bool match = s.id == idOrFingerprint || fingerprint(s.digest) == idOrFingerprint;
+    return match ? std::max<std::int64_t>(nowMs, 1) : 0;
+  });
 }
 
-UsageStore::SuspensionChange UsageStore::clearSuspensionsOf(const std::vector<Digest>& digests, std::int64_t nowMs) {
-  return removeSuspensions(
-      [&](const SuspendedKey& s) { return std::find(digests.begin(), digests.end(), s.digest) != digests.end(); },
-      nowMs);
+UsageStore::SuspensionChange UsageStore::clearSuspensionsOf(const std::vector<SuspensionClear>& clears) {
+  return removeSuspensions([&](const SuspendedKey& s) -> std::int64_t {
+    for (const SuspensionClear& c : clears) {
+      if (c.digest == s.digest) return std::max<std::int64_t>(c.timeMs, 1);
+    }
+    return 0;
+  });
 }
 
 std::vector<UsageStore::SuspensionClear> UsageStore::suspensionClears() const {

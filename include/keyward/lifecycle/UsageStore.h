@@ -120,7 +120,7 @@ class UsageStore {
   // again, so that the answer says whether the list on disk is complete).
   // clearSuspensions() removes those whose id or fingerprint is `idOrFingerprint`, only if
   // the shorter list could be written (a clear that is not durable is not done: the key
-  // stays refused); clearSuspensionsOf() does the same by digest. Clears are remembered
+  // stays refused); clearSuspensionsOf() does the same by digest, each cleared at its time. Clears are remembered
   // (suspensionClears()) so that shared state can take them to the other replicas.
   //
   // The write happens on the calling thread — an event loop for POST and DELETE /v1/leaks,
@@ -142,7 +142,7 @@ class UsageStore {
   std::vector<SuspendedKey> suspensions() const;
   SuspensionChange addSuspensions(const std::vector<SuspendedKey>& keys);
   SuspensionChange clearSuspensions(std::string_view idOrFingerprint, std::int64_t nowMs);
-  SuspensionChange clearSuspensionsOf(const std::vector<Digest>& digests, std::int64_t nowMs);
+  SuspensionChange clearSuspensionsOf(const std::vector<SuspensionClear>& clears);
   // Suspensions cleared in this process (by digest, the latest time each), oldest first.
   std::vector<SuspensionClear> suspensionClears() const;
   // False while the suspension list in memory has changes suspended.json lacks.
@@ -204,7 +204,8 @@ class UsageStore {
   std::mutex suspensionFileMutex_;
   // With suspensionFileMutex_ held: writes `json` (if there is a directory), records the outcome.
   bool persistSuspensions(const std::string& json, std::string& problem);
-  SuspensionChange removeSuspensions(const std::function<bool(const SuspendedKey&)>& match, std::int64_t nowMs);
+  // `clearedAt` gives the time of the clear of a matching suspension, 0 for no match.
+  SuspensionChange removeSuspensions(const std::function<std::int64_t(const SuspendedKey&)>& clearedAt);
   std::string lastReloadDiff_;  // JSON object, or empty
   bool diffDirty_ = false;
 };

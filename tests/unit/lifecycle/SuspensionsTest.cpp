@@ -105,7 +105,7 @@ TEST(Suspensions, ClearsAreRememberedAfterTheSuspensionTheyClear) {
   ASSERT_EQ(store.suspensionClears().size(), 1u);
   EXPECT_GT(store.suspensionClears()[0].timeMs, kT0 + 1000);
   EXPECT_EQ(readFile(UsageStore::suspensionsPath(dir.path())).find(toHex(sha256("a"))), std::string::npos);
-  EXPECT_EQ(store.clearSuspensionsOf({sha256("b")}, kT0).changed.size(), 1u);
+  EXPECT_EQ(store.clearSuspensionsOf({{sha256("b"), kT0 + 50}}).changed.size(), 1u);
   EXPECT_TRUE(store.suspensions().empty());
   // Suspended again: no longer a clear to share.
   store.addSuspensions({leak("a", kT0 + 2000)});
