@@ -65,8 +65,9 @@ bool StateKeeper::open() {
 bool StateKeeper::save() {
   lastSave_ = std::chrono::steady_clock::now();
   std::string problem;
-  if (store_.save(dir_, problem)) return true;
-  Log::error("state", "cannot write the state file", {{"path", UsageStore::statePath(dir_)}, {"error", problem}});
+  std::string path;
+  if (store_.save(dir_, problem, &path)) return true;
+  Log::error("state", "cannot write the state file", {{"path", path}, {"error", problem}});
   return false;
 }
 

@@ -503,7 +503,12 @@ UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
   return outcome;
 }
 
-bool UsageStore::save(const std::string& dir, std::string& problem) {
+bool UsageStore::save(const std::string& dir, std::string& problem, std::string* failedPath) {
+  auto failed = [&](const std::string& path, const std::string& why) {
+    problem = why;
+    if (failedPath) *failedPath = path;
+    return false;
+  };
   std::uint64_t count;
   std::size_t revocations;
   {
@@ -514,34 +519,33 @@ bool UsageStore::save(const std::string& dir, std::string& problem) {
   // Revocations first, in their own file: a problem with usage can never take them along.
   if (revocations != savedRevocations_ || !revocationFileWritten_) {
     AtomicWriteResult written = writeFileAtomically(revocationsPath(dir), revocationsJson(), 0600, true);
-    if (!written.ok) {
-      problem = written.problem;
-      return false;  // still dirty: the next tick tries again
-    }
+    if (!written.ok) return failed(revocationsPath(dir), written.problem);  // still dirty: the next tick tries again
     std::lock_guard<std::mutex> lock(mutex_);
     savedRevocations_ = revocations;
     revocationFileWritten_ = true;
   }
+  // An earlier write of suspended.json failed (the suspensions were kept in memory): try
+  // again; if it fails still, usage is saved all the same and the failure returned.
+  std::string suspensionsProblem;
   if (!suspensionsSaved()) {
-    // An earlier write failed (the store kept the suspensions in memory): try again.
     std::lock_guard<std::mutex> writer(suspensionFileMutex_);
-    if (!persistSuspensions(suspensionsJson(), problem)) return false;
+    persistSuspensions(suspensionsJson(), suspensionsProblem);
   }
+  auto done = [&] { return suspensionsProblem.empty() ? true : failed(suspensionsPath(dir), suspensionsProblem); };
   bool diffDirty;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     diffDirty = diffDirty_;
   }
-  if (count == savedChangeCount_ && !diffDirty) return true;
+  if (count == savedChangeCount_ && !diffDirty) return done();
   AtomicWriteResult written = writeFileAtomically(statePath(dir), usageJson(), 0600, true);
-  if (!written.ok) {
-    problem = written.problem;
-    return false;
+  if (!written.ok) return failed(statePath(dir), written.problem);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    savedChangeCount_ = count;
+    diffDirty_ = false;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  savedChangeCount_ = count;
-  diffDirty_ = false;
-  return true;
+  return done();
 }
 
 }  // namespace keyward

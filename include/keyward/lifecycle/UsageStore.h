@@ -181,7 +181,8 @@ class UsageStore {
   LoadOutcome load(const std::string& dir);
   // Writes what changed, atomically with mode 0600: revoked.json first, then suspended.json
   // if an earlier write of it failed, then state.json.
-  bool save(const std::string& dir, std::string& problem);
+  // On failure `problem` says why and `failedPath` (if given) which file.
+  bool save(const std::string& dir, std::string& problem, std::string* failedPath = nullptr);
 
  private:
   std::size_t ringSize_;

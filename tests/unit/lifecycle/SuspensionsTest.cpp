@@ -85,9 +85,15 @@ TEST(Suspensions, AWriteThatFailsIsReturnedKeptInMemoryAndRetried) {
   EXPECT_EQ(store.suspensions().size(), 1u);
   EXPECT_TRUE(store.suspensionClears().empty());
 
+  // The periodic save tries again, says which file failed, and saves usage all the same.
+  store.forKey("worker").record(kT0, true, "GET", "/", 200, "", "::1");
+  std::string problem, failedPath;
+  EXPECT_FALSE(store.save(dir.path(), problem, &failedPath));
+  EXPECT_EQ(failedPath, path);
+  EXPECT_NE(readFile(UsageStore::statePath(dir.path())).find("worker"), std::string::npos);
+
   // Fixed: the periodic save writes the list.
   ASSERT_EQ(::rmdir(path.c_str()), 0);
-  std::string problem;
   ASSERT_TRUE(store.save(dir.path(), problem)) << problem;
   EXPECT_TRUE(store.suspensionsSaved());
   EXPECT_NE(readFile(path).find(toHex(sha256("a"))), std::string::npos);
