@@ -337,7 +337,14 @@ void ApiHandler::leaks(const HttpRequest& request, const ClientInfo& client, Res
   // /v1/leaks/{id or fingerprint}
   if (request.method != "DELETE") return methodNotAllowed("DELETE");
   const std::string_view which = request.path.substr(kLeaks.size() + 1);
-  const std::vector<SuspendedKey> cleared = usage_ ? usage_->clearSuspensions(which) : std::vector<SuspendedKey>{};
+  const UsageStore::SuspensionChange change =
+      usage_ ? usage_->clearSuspensions(which, now_) : UsageStore::SuspensionChange{};
+  const std::vector<SuspendedKey>& cleared = change.changed;
+  if (!change.saved) {
+    Log::error("leak_not_saved", "leak suspension not cleared: the suspension list could not be written",
+               {{"path", change.path}, {"error", change.problem}});
+    return sendJson(response, 503, "{\"error\":\"NOT_SAVED\",\"reason\":\"the suspension list could not be saved\"}");
+  }
   if (cleared.empty()) return sendJson(response, 404, "{\"error\":\"NOT_SUSPENDED\"}");
   for (const SuspendedKey& k : cleared) {
     keys->markLeaked(k.digest, false);
@@ -366,27 +373,46 @@ void ApiHandler::reportLeaks(const HttpRequest& request, const KeySet& keys, Res
     return sendJson(response, 400,
                     "{\"error\":\"BAD_REQUEST\",\"reason\":\"expected a JSON list of {token, type, url, source}\"}");
   }
-  std::size_t suspended = 0;
+  // Refused from the next request on (every matched key is marked at once, before any
+  // I/O), then written to suspended.json once for the whole report: one fsync, not one per
+  // key, on this event loop.
+  std::vector<SuspendedKey> matched;
+  std::vector<std::string> types;
   for (auto& [token, type, url, source] : reports) {
     const Digest digest = sha256(token);
     OPENSSL_cleanse(token.data(), token.size());
     const KeyEntry* key = keys.find(digest);
     if (!key) continue;  // not a key (any more): nothing to do, and nothing said about it
-    const std::string where = url.substr(0, 512);
-    const bool added = usage_ && usage_->addSuspension({digest, key->id, where, source.substr(0, 64), now_});
     keys.markLeaked(digest, true);
-    if (added) {
-      ++suspended;
-      Log::warn("key_leaked", "key reported leaked: suspended until an operator clears it (keyward leaked --clear)",
-                {{"key_id", key->id},
-                 {"fingerprint", fingerprint(digest)},
-                 {"url", where},
-                 {"source", source.substr(0, 64)},
-                 {"type", type.substr(0, 64)}});
-    }
+    matched.push_back({digest, key->id, url.substr(0, 512), source.substr(0, 64), now_});
+    types.push_back(type.substr(0, 64));
+  }
+  // Also with nothing matched: while an earlier write failed, this retries it, and every
+  // report is answered alike (503) whether or not its tokens were keys.
+  UsageStore::SuspensionChange change;
+  if (usage_) change = usage_->addSuspensions(matched);
+  for (std::size_t i = 0, m = 0; i < change.changed.size(); ++i) {
+    const SuspendedKey& k = change.changed[i];
+    while (m < matched.size() && !(matched[m].digest == k.digest)) ++m;  // `changed` keeps the report's order
+    Log::warn("key_leaked", "key reported leaked: suspended until an operator clears it (keyward leaked --clear)",
+              {{"key_id", k.id},
+               {"fingerprint", fingerprint(k.digest)},
+               {"url", k.url},
+               {"source", k.source},
+               {"type", m < types.size() ? types[m] : std::string()}});
+  }
+  Log::info("leak_report", "leak report received",
+            {{"tokens", reports.size()}, {"newly_suspended", change.changed.size()}});
+  if (!change.saved) {
+    // Suspended here until this process ends, but not on disk: the reporter must retry and
+    // the operator must know. The answer still does not say which tokens were keys.
+    Log::error("leak_not_saved",
+               "leak suspensions could not be written; refused until this process ends but lost at restart "
+               "(fix the state directory; keyward retries at the next state save)",
+               {{"path", change.path}, {"error", change.problem}});
+    return sendJson(response, 503, "{\"error\":\"NOT_SAVED\",\"reason\":\"the suspension list could not be saved\"}");
   }
   // The same answer whatever the tokens were: a reporter learns nothing about which are keys.
-  Log::info("leak_report", "leak report received", {{"tokens", reports.size()}, {"newly_suspended", suspended}});
   sendJson(response, 200, "{\"received\":" + std::to_string(reports.size()) + "}");
 }
 

@@ -45,7 +45,8 @@ int runLeakedCommand(int argc, char** argv) {
                  "restarts, refused as SUSPENDED) until an operator clears it. The key is never printed.\n"
                  "Reporting needs a key with scope admin or leaks:report; --list and --clear need admin.\n"
                  "Environment: KEYWARD_URL, KEYWARD_ADMIN_KEY_FILE, KEYWARD_ADMIN_KEY (the key itself).\n"
-                 "Exit status: 0 done, 1 refused or nothing to clear, 2 usage or connection error.");
+                 "Exit status: 0 done, 1 refused or nothing to clear, 2 usage or connection error, or the daemon\n"
+                 "could not save the change (a report then holds only until the daemon stops).");
   cli.value("key-file", keyFile, "PATH", "the leaked key (first line of the file)")
       .value("leak-url", leakUrl, "URL", "where it was found (logged and kept with the suspension)")
       .value("source", source, "S", "who found it (default cli)")
@@ -106,6 +107,19 @@ int runLeakedCommand(int argc, char** argv) {
   if (reply->status == 404 && !clear.empty()) {
     std::cerr << "keyward leaked: no suspension for '" << clear << "'\n";
     return kRefused;
+  }
+  if (reply->status == 503 && reply->body.find("NOT_SAVED") != std::string::npos) {
+    // The daemon could not write its suspension list (see its log: leak_not_saved).
+    if (!keyFile.empty()) {
+      std::cerr << "keyward leaked: reported, but the daemon could not save its suspension list: if it is a key of "
+                   "this daemon it is refused until the daemon stops, and will work again after a restart; fix the "
+                   "state directory (log event leak_not_saved) and report it again\n";
+    } else {
+      std::cerr << "keyward leaked: not cleared: the daemon could not save its suspension list (log event "
+                   "leak_not_saved); '"
+                << clear << "' stays suspended\n";
+    }
+    return kError;
   }
   if (reply->status != 200) {
     std::cerr << "keyward leaked: the daemon answered " << reply->status << ": " << reply->body << "\n";

@@ -70,4 +70,35 @@ std::optional<SharedRevocation> decodeRevocation(std::string_view json) {
   return std::nullopt;
 }
 
+std::string encodeSuspension(const SharedSuspension& s) {
+  std::string out = s.cleared ? "{\"state\":\"cleared\",\"id\":" : "{\"state\":\"suspended\",\"id\":";
+  appendJsonString(out, s.id);
+  out += ",\"url\":";
+  appendJsonString(out, s.url);
+  out += ",\"source\":";
+  appendJsonString(out, s.source);
+  out += ",\"time\":" + std::to_string(s.timeMs) + "}";
+  return out;
+}
+
+std::optional<SharedSuspension> decodeSuspension(std::string_view json) {
+  try {
+    Poco::JSON::Parser parser;
+    Poco::JSON::Object::Ptr o = parser.parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
+    if (!o) return std::nullopt;
+    const std::string state = o->optValue<std::string>("state", "");
+    if (state != "suspended" && state != "cleared") return std::nullopt;
+    SharedSuspension s;
+    s.cleared = state == "cleared";
+    s.id = o->optValue<std::string>("id", "");
+    s.url = o->optValue<std::string>("url", "");
+    s.source = o->optValue<std::string>("source", "");
+    s.timeMs = o->optValue<std::int64_t>("time", 0);
+    return s;
+  } catch (const Poco::Exception&) {
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 }  // namespace keyward

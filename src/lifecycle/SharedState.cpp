@@ -196,6 +196,7 @@ void SharedState::run() {
         backoff = kFirstBackoff;
         counts_.clear();  // what the counters did meanwhile is not ours to spend
         remoteRevokedCount_ = -1;
+        remoteSuspendedVersion_ = -1;
         nextUsageSync_ = now;
       } else {
         nextAttempt = now + backoff;
@@ -204,7 +205,7 @@ void SharedState::run() {
     }
     if (redis_.connected()) {
       std::string problem;
-      bool ok = syncBudgetsAndRevocations(problem);
+      bool ok = syncBudgetsAndRevocations(problem) && syncSuspensions(problem);
       if (ok && steady_clock::now() >= nextUsageSync_) {
         ok = syncUsage(problem);
         nextUsageSync_ = steady_clock::now() + config_.usageInterval;
@@ -225,7 +226,7 @@ void SharedState::run() {
   // Last words: what this replica admitted and counted since the last sync.
   if (redis_.connected()) {
     std::string problem;
-    if (syncBudgetsAndRevocations(problem)) syncUsage(problem);
+    if (syncBudgetsAndRevocations(problem) && syncSuspensions(problem)) syncUsage(problem);
   }
   redis_.close();
 }
@@ -289,6 +290,9 @@ bool SharedState::syncBudgetsAndRevocations(std::string& problem) {
   }
   const std::size_t lengthReply = commands.size();
   commands.push_back({"HLEN", config_.keyPrefix + "revoked"});
+  // Leak suspensions ride on this round trip: the hash is read again only when it changed.
+  const std::size_t suspendedVersionReply = commands.size();
+  commands.push_back({"GET", config_.keyPrefix + "suspended:version"});
 
   std::vector<RedisReply> replies;
   if (!pipelineWithoutErrors(redis_, commands, replies, problem)) return false;
@@ -302,6 +306,7 @@ bool SharedState::syncBudgetsAndRevocations(std::string& problem) {
     if (others > 0) e.budget->spendElsewhere(others, nowUs);
   }
   for (std::string& fp : publishing) knownRevoked_.insert(std::move(fp));
+  suspendedVersionSeen_ = integerOf(replies[suspendedVersionReply]).value_or(0);
 
   const std::int64_t remoteCount = integerOf(replies[lengthReply]).value_or(0);
   if (remoteCount != remoteRevokedCount_) {
@@ -347,6 +352,120 @@ void SharedState::resolvePendingRevocations() {
     status_.revocationsReceived += added;
   }
   if (added > 0 && onRevoked_) onRevoked_();
+}
+
+bool SharedState::syncSuspensions(std::string& problem) {
+  const std::string hash = config_.keyPrefix + "suspended";
+  std::vector<RedisReply> replies;
+  if (suspendedVersionSeen_ != remoteSuspendedVersion_) {
+    if (!pipelineWithoutErrors(redis_, {{"HGETALL", hash}}, replies, problem)) return false;
+    remoteSuspended_.clear();
+    const RedisReply& all = replies.front();
+    for (std::size_t i = 0; i + 1 < all.items.size(); i += 2) {
+      if (auto s = decodeSuspension(all.items[i + 1].text)) remoteSuspended_[all.items[i].text] = std::move(*s);
+    }
+    remoteSuspendedVersion_ = suspendedVersionSeen_;
+  }
+
+  const std::vector<SuspendedKey> local = usage_.suspensions();
+  const std::vector<UsageStore::SuspensionClear> clears = usage_.suspensionClears();
+  std::map<std::string, std::int64_t> clearedHere;  // fingerprint -> latest clear
+  for (const UsageStore::SuspensionClear& c : clears) {
+    std::int64_t& t = clearedHere[fingerprint(c.digest)];
+    t = std::max(t, c.timeMs);
+  }
+  std::vector<RedisCommand> writes;
+  std::vector<UsageStore::SuspensionClear> clearHere;
+  std::set<std::string> suspendedHere;
+  for (const SuspendedKey& k : local) {
+    std::string fp = fingerprint(k.digest);
+    auto remote = remoteSuspended_.find(fp);
+    if (remote != remoteSuspended_.end() && remote->second.cleared && remote->second.timeMs >= k.timeMs) {
+      clearHere.push_back({k.digest, remote->second.timeMs});  // cleared elsewhere after it was suspended
+      continue;
+    }
+    if (remote == remoteSuspended_.end() || remote->second.cleared) {
+      writes.push_back({"HSET", hash, fp, encodeSuspension({false, k.id, k.url, k.source, k.timeMs})});
+    }
+    suspendedHere.insert(std::move(fp));
+  }
+  for (const auto& [fp, timeMs] : clearedHere) {
+    if (suspendedHere.count(fp)) continue;  // suspended again since
+    auto remote = remoteSuspended_.find(fp);
+    if (remote != remoteSuspended_.end() && (remote->second.cleared || remote->second.timeMs > timeMs)) continue;
+    const std::string id = remote != remoteSuspended_.end() ? remote->second.id : std::string();
+    writes.push_back({"HSET", hash, fp, encodeSuspension({true, id, "", "", timeMs})});
+  }
+
+  // Suspended elsewhere, not here: applies to the configured key with that fingerprint.
+  // Looked up again only when the fleet's list or this replica's key set changed.
+  std::vector<SuspendedKey> suspendHere;
+  const std::uint64_t generation = reloader_.status().generation;
+  if (generation != suspensionLookupGeneration_ || remoteSuspendedVersion_ != suspensionLookupVersion_) {
+    std::map<std::string, const SharedSuspension*> wanted;
+    for (const auto& [fp, r] : remoteSuspended_) {
+      if (r.cleared || suspendedHere.count(fp)) continue;
+      auto cleared = clearedHere.find(fp);
+      if (cleared != clearedHere.end() && cleared->second >= r.timeMs) continue;  // cleared here later
+      wanted.emplace(fp, &r);
+    }
+    std::shared_ptr<const KeySet> keys = wanted.empty() ? nullptr : reloader_.keys().current();
+    if (keys) {
+      for (const KeyEntry& entry : keys->entries()) {
+        auto it = wanted.find(fingerprint(entry.digest));
+        if (it == wanted.end()) continue;
+        suspendHere.push_back({entry.digest, entry.id, it->second->url, it->second->source, it->second->timeMs});
+      }
+    }
+    if (wanted.empty() || keys) {
+      suspensionLookupGeneration_ = generation;
+      suspensionLookupVersion_ = remoteSuspendedVersion_;
+    }
+  }
+  applySuspensions(suspendHere, clearHere);
+
+  if (writes.empty()) return true;
+  writes.push_back({"INCR", hash + ":version"});
+  return pipelineWithoutErrors(redis_, writes, replies, problem);
+}
+
+void SharedState::applySuspensions(const std::vector<SuspendedKey>& suspend,
+                                   const std::vector<UsageStore::SuspensionClear>& clear) {
+  if (suspend.empty() && clear.empty()) return;
+  std::string notSaved, notSavedPath;
+  // The store first, then the published key set: a reload publishing meanwhile reads the
+  // store after it publishes, so either it or this sees the change.
+  if (!suspend.empty()) {
+    UsageStore::SuspensionChange change = usage_.addSuspensions(suspend);
+    std::shared_ptr<const KeySet> keys = reloader_.keys().current();
+    for (const SuspendedKey& k : suspend) {
+      if (keys) keys->markLeaked(k.digest, true);  // also when not saved: refused here (fail closed)
+    }
+    for (const SuspendedKey& k : change.changed) {
+      Log::warn("shared_leak", "a key reported leaked on another replica is suspended here too",
+                {{"key_id", k.id}, {"fingerprint", fingerprint(k.digest)}, {"url", k.url}, {"source", k.source}});
+    }
+    if (!change.saved) notSaved = change.problem, notSavedPath = change.path;
+  }
+  if (!clear.empty()) {
+    UsageStore::SuspensionChange change = usage_.clearSuspensionsOf(clear);
+    if (change.saved) {
+      std::shared_ptr<const KeySet> keys = reloader_.keys().current();
+      for (const SuspendedKey& k : change.changed) {
+        if (keys) keys->markLeaked(k.digest, false);
+        Log::warn("shared_leak_cleared", "a leak suspension cleared on another replica is cleared here too",
+                  {{"key_id", k.id}, {"fingerprint", fingerprint(k.digest)}});
+      }
+    } else {
+      notSaved = change.problem, notSavedPath = change.path;  // stays suspended; tried again next round
+    }
+  }
+  if (!notSaved.empty() && notSaved != loggedSuspensionProblem_) {
+    Log::error("leak_not_saved",
+               "leak suspensions from the fleet could not be written here; applied in memory, retrying",
+               {{"path", notSavedPath}, {"error", notSaved}});
+  }
+  loggedSuspensionProblem_ = notSaved;
 }
 
 bool SharedState::syncUsage(std::string& problem) {

@@ -30,6 +30,15 @@ bool StateKeeper::open() {
         loaded.revocationsProblem + " (the revocation list; fix or restore it, keyward will not start without it)";
     return false;
   }
+  if (!loaded.suspensionsProblem.empty()) {
+    // Fail closed too: serving without the list would accept keys reported leaked.
+    Log::error("state",
+               "suspension list unreadable; not starting (fix or restore the file: it lists keys suspended as leaked)",
+               {{"path", UsageStore::suspensionsPath(dir_)}, {"error", loaded.suspensionsProblem}});
+    problem_ = loaded.suspensionsProblem +
+               " (the suspension list of leaked keys; fix or restore it, keyward will not start without it)";
+    return false;
+  }
   if (!loaded.usageProblem.empty()) {
     const std::string path = UsageStore::statePath(dir_);
     if (!loaded.revocationFileFound) {
@@ -56,8 +65,9 @@ bool StateKeeper::open() {
 bool StateKeeper::save() {
   lastSave_ = std::chrono::steady_clock::now();
   std::string problem;
-  if (store_.save(dir_, problem)) return true;
-  Log::error("state", "cannot write the state file", {{"path", UsageStore::statePath(dir_)}, {"error", problem}});
+  std::string path;
+  if (store_.save(dir_, problem, &path)) return true;
+  Log::error("state", "cannot write the state file", {{"path", path}, {"error", problem}});
   return false;
 }
 

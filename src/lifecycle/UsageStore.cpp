@@ -117,7 +117,8 @@ std::uint64_t UsageStore::changeCount() const {
 
 bool UsageStore::dirty() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return changeCount() != savedChangeCount_ || revoked_.size() != savedRevocations_ || diffDirty_;
+  return changeCount() != savedChangeCount_ || revoked_.size() != savedRevocations_ || diffDirty_ ||
+         suspensionsUnsaved_;
 }
 
 void UsageStore::setLastReloadDiff(std::string json) {
@@ -131,40 +132,12 @@ std::vector<SuspendedKey> UsageStore::suspensions() const {
   return suspended_;
 }
 
-bool UsageStore::addSuspension(const SuspendedKey& key) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const SuspendedKey& s : suspended_) {
-      if (s.digest == key.digest) return false;
-    }
-    suspended_.push_back(key);
-  }
-  suspensionsAdded_.fetch_add(1, std::memory_order_relaxed);
-  std::string problem;
-  persistSuspensions(problem);
-  return true;
-}
+namespace {
 
-std::vector<SuspendedKey> UsageStore::clearSuspensions(std::string_view idOrFingerprint) {
-  std::vector<SuspendedKey> removed;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto keep = std::stable_partition(suspended_.begin(), suspended_.end(), [&](const SuspendedKey& s) {
-      return s.id != idOrFingerprint && fingerprint(s.digest) != idOrFingerprint;
-    });
-    removed.assign(keep, suspended_.end());
-    suspended_.erase(keep, suspended_.end());
-  }
-  std::string problem;
-  if (!removed.empty()) persistSuspensions(problem);
-  return removed;
-}
-
-std::string UsageStore::suspensionsJson() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+std::string suspensionListJson(const std::vector<SuspendedKey>& list) {
   std::string out = "{\"version\":1,\"suspended\":[";
-  for (std::size_t i = 0; i < suspended_.size(); ++i) {
-    const SuspendedKey& k = suspended_[i];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const SuspendedKey& k = list[i];
     if (i) out += ',';
     out += "\n{\"sha256\":\"" + toHex(k.digest) + "\",\"id\":";
     appendJsonString(out, k.id);
@@ -178,15 +151,119 @@ std::string UsageStore::suspensionsJson() const {
   return out;
 }
 
-bool UsageStore::persistSuspensions(std::string& problem) {
+bool isSuspended(const std::vector<SuspendedKey>& list, const Digest& digest) {
+  return std::any_of(list.begin(), list.end(), [&](const SuspendedKey& s) { return s.digest == digest; });
+}
+
+}  // namespace
+
+UsageStore::SuspensionChange UsageStore::addSuspensions(const std::vector<SuspendedKey>& keys) {
+  SuspensionChange change;
   std::lock_guard<std::mutex> writer(suspensionFileMutex_);
+  std::string json;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const SuspendedKey& k : keys) {
+      if (isSuspended(suspended_, k.digest)) continue;
+      suspended_.push_back(k);
+      change.changed.push_back(k);
+      clears_.erase(std::remove_if(clears_.begin(), clears_.end(),
+                                   [&](const SuspensionClear& c) { return c.digest == k.digest; }),
+                    clears_.end());
+    }
+    // Nothing new and nothing unsaved: no write (a report of unknown tokens costs no I/O).
+    if (change.changed.empty() && !suspensionsUnsaved_) return change;
+    json = suspensionListJson(suspended_);
+  }
+  suspensionsAdded_.fetch_add(change.changed.size(), std::memory_order_relaxed);
+  change.saved = persistSuspensions(json, change.problem);
+  if (!change.saved) change.path = suspensionsPath(dir_);
+  return change;
+}
+
+UsageStore::SuspensionChange UsageStore::removeSuspensions(
+    const std::function<std::int64_t(const SuspendedKey&)>& clearedAt) {
+  SuspensionChange change;
+  std::vector<std::int64_t> times;
+  std::lock_guard<std::mutex> writer(suspensionFileMutex_);
+  std::string json;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<SuspendedKey> remaining;
+    for (const SuspendedKey& s : suspended_) {
+      if (const std::int64_t t = clearedAt(s)) {
+        change.changed.push_back(s);
+        times.push_back(t);
+      } else {
+        remaining.push_back(s);
+      }
+    }
+    if (change.changed.empty()) return change;
+    json = suspensionListJson(remaining);
+  }
+  // Written first, applied after: a clear that cannot be kept is not made (the key stays
+  // refused rather than coming back at the next restart without anyone being told).
+  change.saved = persistSuspensions(json, change.problem);
+  if (!change.saved) {
+    change.path = suspensionsPath(dir_);
+    return change;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (std::size_t i = 0; i < change.changed.size(); ++i) {
+    const SuspendedKey& gone = change.changed[i];
+    suspended_.erase(std::remove_if(suspended_.begin(), suspended_.end(),
+                                    [&](const SuspendedKey& s) { return s.digest == gone.digest; }),
+                     suspended_.end());
+    clears_.erase(std::remove_if(clears_.begin(), clears_.end(),
+                                 [&](const SuspensionClear& c) { return c.digest == gone.digest; }),
+                  clears_.end());
+    // After the suspension it clears, whatever the clocks say: shared state orders the two by time.
+    clears_.push_back({gone.digest, std::max(times[i], gone.timeMs + 1)});
+  }
+  return change;
+}
+
+UsageStore::SuspensionChange UsageStore::clearSuspensions(std::string_view idOrFingerprint, std::int64_t nowMs) {
+  return removeSuspensions([&](const SuspendedKey& s) -> std::int64_t {
+    const bool match = s.id == idOrFingerprint || fingerprint(s.digest) == idOrFingerprint;
+    return match ? std::max<std::int64_t>(nowMs, 1) : 0;
+  });
+}
+
+UsageStore::SuspensionChange UsageStore::clearSuspensionsOf(const std::vector<SuspensionClear>& clears) {
+  return removeSuspensions([&](const SuspendedKey& s) -> std::int64_t {
+    for (const SuspensionClear& c : clears) {
+      if (c.digest == s.digest) return std::max<std::int64_t>(c.timeMs, 1);
+    }
+    return 0;
+  });
+}
+
+std::vector<UsageStore::SuspensionClear> UsageStore::suspensionClears() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return clears_;
+}
+
+bool UsageStore::suspensionsSaved() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !suspensionsUnsaved_;
+}
+
+std::string UsageStore::suspensionsJson() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return suspensionListJson(suspended_);
+}
+
+bool UsageStore::persistSuspensions(const std::string& json, std::string& problem) {
   std::string dir;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     dir = dir_;
   }
   if (dir.empty()) return true;
-  AtomicWriteResult written = writeFileAtomically(suspensionsPath(dir), suspensionsJson(), 0600, true);
+  AtomicWriteResult written = writeFileAtomically(suspensionsPath(dir), json, 0600, true);
+  std::lock_guard<std::mutex> lock(mutex_);
+  suspensionsUnsaved_ = !written.ok;
   if (!written.ok) problem = written.problem;
   return written.ok;
 }
@@ -398,18 +475,17 @@ UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
       break;
   }
   const std::string suspendedPath = suspensionsPath(dir);
-  std::string suspendedProblem;
-  switch (readStateFile(suspendedPath, content, suspendedProblem)) {
+  switch (readStateFile(suspendedPath, content, outcome.suspensionsProblem)) {
     case ReadFile::Ok:
-      if (!loadSuspensionsJson(content, suspendedProblem)) suspendedProblem = suspendedPath + ": " + suspendedProblem;
+      if (!loadSuspensionsJson(content, outcome.suspensionsProblem)) {
+        outcome.suspensionsProblem = suspendedPath + ": " + outcome.suspensionsProblem;
+      }
       break;
     case ReadFile::Missing:
       break;
     case ReadFile::Failed:
       break;
   }
-  // Fail closed like the revocations: serving without the list would accept leaked keys.
-  if (!suspendedProblem.empty() && outcome.revocationsProblem.empty()) outcome.revocationsProblem = suspendedProblem;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     dir_ = dir;
@@ -427,7 +503,12 @@ UsageStore::LoadOutcome UsageStore::load(const std::string& dir) {
   return outcome;
 }
 
-bool UsageStore::save(const std::string& dir, std::string& problem) {
+bool UsageStore::save(const std::string& dir, std::string& problem, std::string* failedPath) {
+  auto failed = [&](const std::string& path, const std::string& why) {
+    problem = why;
+    if (failedPath) *failedPath = path;
+    return false;
+  };
   std::uint64_t count;
   std::size_t revocations;
   {
@@ -438,29 +519,33 @@ bool UsageStore::save(const std::string& dir, std::string& problem) {
   // Revocations first, in their own file: a problem with usage can never take them along.
   if (revocations != savedRevocations_ || !revocationFileWritten_) {
     AtomicWriteResult written = writeFileAtomically(revocationsPath(dir), revocationsJson(), 0600, true);
-    if (!written.ok) {
-      problem = written.problem;
-      return false;  // still dirty: the next tick tries again
-    }
+    if (!written.ok) return failed(revocationsPath(dir), written.problem);  // still dirty: the next tick tries again
     std::lock_guard<std::mutex> lock(mutex_);
     savedRevocations_ = revocations;
     revocationFileWritten_ = true;
   }
+  // An earlier write of suspended.json failed (the suspensions were kept in memory): try
+  // again; if it fails still, usage is saved all the same and the failure returned.
+  std::string suspensionsProblem;
+  if (!suspensionsSaved()) {
+    std::lock_guard<std::mutex> writer(suspensionFileMutex_);
+    persistSuspensions(suspensionsJson(), suspensionsProblem);
+  }
+  auto done = [&] { return suspensionsProblem.empty() ? true : failed(suspensionsPath(dir), suspensionsProblem); };
   bool diffDirty;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     diffDirty = diffDirty_;
   }
-  if (count == savedChangeCount_ && !diffDirty) return true;
+  if (count == savedChangeCount_ && !diffDirty) return done();
   AtomicWriteResult written = writeFileAtomically(statePath(dir), usageJson(), 0600, true);
-  if (!written.ok) {
-    problem = written.problem;
-    return false;
+  if (!written.ok) return failed(statePath(dir), written.problem);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    savedChangeCount_ = count;
+    diffDirty_ = false;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  savedChangeCount_ = count;
-  diffDirty_ = false;
-  return true;
+  return done();
 }
 
 }  // namespace keyward

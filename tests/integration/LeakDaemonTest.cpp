@@ -4,9 +4,14 @@
 // says what it changed.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -328,6 +333,175 @@ TEST(Leaks, OnlyTheLeakReportBodyIsReadBoundedByItsOwnLimitAndMayArriveLate) {
   ASSERT_TRUE(fits);
   EXPECT_EQ(fits->status, 200) << "a report larger than max_body_bytes is read";
   expectNoKeyIn(kw.output(), {admin, worker});
+}
+
+// The audit of issue 16: each suspension of a report was written (with an fsync) one after
+// another, on the event loop: 300 tokens took 2.6 s, and every verify on that loop waited.
+// Now the report is written once. One worker, so that the bystander shares the reporter's
+// loop: the stall would show in full.
+TEST(Leaks, AReportOf300KeysIsWrittenOnceAndStallsNoVerify) {
+  constexpr int kKeys = 300;
+  const std::string admin = newKey(), bystander = newKey();
+  Env env{{"ADMIN", admin}, {"BYSTANDER", bystander}};
+  std::string yaml = "keys:\n  - { id: admin, env: ADMIN, scopes: [admin] }\n  - { id: bystander, env: BYSTANDER }\n";
+  std::vector<std::string> reported;
+  for (int i = 0; i < kKeys; ++i) {
+    reported.push_back(newKey());
+    env["K" + std::to_string(i)] = reported.back();
+    yaml += "  - { id: k" + std::to_string(i) + ", env: K" + std::to_string(i) + " }\n";
+  }
+  std::string stateDir;
+  Keyward kw(
+      [&](const TempDir& dir) {
+        stateDir = dir.file("state");
+        return "workers: 1\nstate_dir: " + stateDir + "\n" + yaml;
+      },
+      env);
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  std::string report = "[";
+  for (int i = 0; i < kKeys; ++i) {
+    report +=
+        std::string(i ? "," : "") + "{\"token\":\"" + reported[i] + "\",\"type\":\"x\",\"url\":\"\",\"source\":\"t\"}";
+  }
+  report += "]";
+
+  // A bystander verifies on its own connection all along; its slowest answer is the stall.
+  std::atomic<bool> stop{false};
+  std::atomic<long long> worstUs{0};
+  std::atomic<int> answered{0};
+  std::thread verifier([&] {
+    HttpConnection c(kw.port());
+    while (!stop.load()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto r = c.request("GET", "/v1/verify", {{"X-API-Key", bystander}});
+      const long long us =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+      if (!r || r->status != 200) break;
+      ++answered;
+      if (us > worstUs.load()) worstUs = us;
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  const auto posted = std::chrono::steady_clock::now();
+  auto answer = post(kw.port(), "/v1/leaks", admin, report);
+  const auto postMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - posted).count();
+  std::this_thread::sleep_for(200ms);
+  stop = true;
+  verifier.join();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200) << answer->raw;
+  std::cout << "POST /v1/leaks of " << kKeys << " keys: " << postMs << " ms; worst verify meanwhile "
+            << worstUs.load() / 1000.0 << " ms over " << answered.load() << " answers\n";
+  EXPECT_GT(answered.load(), 0);
+  EXPECT_LT(postMs, 1000) << "one write for the report, not one per key";
+  EXPECT_LT(worstUs.load(), 500'000) << "verify waited for the leak report";
+
+  const std::string onDisk = readFile(stateDir + "/suspended.json");
+  for (const std::string& k : reported) {
+    ASSERT_NE(onDisk.find(toHex(sha256(k))), std::string::npos) << "every suspension is on disk before the answer";
+  }
+  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", reported.front()}})), "SUSPENDED");
+  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", reported.back()}})), "SUSPENDED");
+  EXPECT_EQ(kw.verifyStatus(bystander), 200);
+  auto metrics = httpRequest(kw.port(), "GET", "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("keyward_leak_suspended_keys 300"), std::string::npos);
+}
+
+// A suspension that cannot be written is an error for the reporter (503, `keyward leaked`
+// exits 2) and the log (leak_not_saved, with the path), never "reported" and lost at the
+// next restart. The key stays refused by this process (fail closed). A directory where
+// suspended.json goes makes the atomic rename fail, also for root.
+TEST(Leaks, ASuspensionThatCannotBeSavedIsAnErrorNotASuccess) {
+  const std::string admin = newKey(), worker = newKey(), other = newKey();
+  std::string stateDir;
+  Keyward kw(
+      [&](const TempDir& dir) {
+        stateDir = dir.file("state");
+        dir.write("admin.key", admin + "\n");
+        dir.write("leaked.key", worker + "\n");
+        return "state_dir: " + stateDir +
+               "\nkeys:\n"
+               "  - { id: admin, env: ADMIN, scopes: [admin] }\n"
+               "  - { id: worker, env: WORKER }\n"
+               "  - { id: other, env: OTHER }\n";
+      },
+      {{"ADMIN", admin}, {"WORKER", worker}, {"OTHER", other}});
+  ASSERT_TRUE(kw.daemon().waitUntilServing()) << kw.output();
+  const std::string listPath = stateDir + "/suspended.json";
+  ASSERT_EQ(::mkdir(listPath.c_str(), 0700), 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(kw.port());
+  const std::string adminFile = kw.dir().file("admin.key");
+
+  CommandResult reported = runCommand(
+      KEYWARD_BIN, {"leaked", "--key-file", kw.dir().file("leaked.key"), "--url", url, "--admin-key-file", adminFile});
+  EXPECT_EQ(reported.exitCode, 2) << reported.out << reported.err;
+  EXPECT_NE(reported.err.find("could not save"), std::string::npos) << reported.err;
+  EXPECT_EQ(reported.out.find("reported;"), std::string::npos) << reported.out;
+  EXPECT_TRUE(kw.daemon().waitForLog("\"event\":\"leak_not_saved\"")) << kw.output();
+  EXPECT_NE(kw.output().find(listPath), std::string::npos) << "the log names the file";
+  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", worker}})), "SUSPENDED") << "refused by this process all the same";
+
+  // While the list on disk is incomplete, every report is answered alike: the answer says
+  // nothing about which tokens are keys.
+  auto again = post(kw.port(), "/v1/leaks", admin, "[{\"token\":\"" + worker + "\"}]");
+  auto unknown = post(kw.port(), "/v1/leaks", admin, "[{\"token\":\"" + newKey() + "\"}]");
+  ASSERT_TRUE(again && unknown);
+  EXPECT_EQ(again->status, 503) << again->raw;
+  EXPECT_EQ(unknown->status, 503) << unknown->raw;
+  EXPECT_EQ(again->body, unknown->body);
+  EXPECT_NE(again->body.find("NOT_SAVED"), std::string::npos) << again->body;
+
+  // A clear that cannot be written is not made either.
+  CommandResult clear =
+      runCommand(KEYWARD_BIN, {"leaked", "--clear", "worker", "--url", url, "--admin-key-file", adminFile});
+  EXPECT_EQ(clear.exitCode, 2) << clear.out << clear.err;
+  EXPECT_NE(clear.err.find("not cleared"), std::string::npos) << clear.err;
+  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", worker}})), "SUSPENDED");
+
+  // Once the directory is fixed, the next report writes the whole list: it survives a restart.
+  ASSERT_EQ(::rmdir(listPath.c_str()), 0);
+  auto fixed = post(kw.port(), "/v1/leaks", admin, "[{\"token\":\"" + newKey() + "\"}]");
+  ASSERT_TRUE(fixed);
+  EXPECT_EQ(fixed->status, 200) << fixed->raw;
+  EXPECT_NE(readFile(listPath).find(toHex(sha256(worker))), std::string::npos);
+  ASSERT_TRUE(kw.restart()) << kw.output();
+  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", worker}})), "SUSPENDED");
+
+  // A clear whose write fails after the restart: still suspended, and the CLI says so.
+  const std::string url2 = "http://127.0.0.1:" + std::to_string(kw.port());
+  ASSERT_EQ(std::rename(listPath.c_str(), (listPath + ".aside").c_str()), 0);
+  ASSERT_EQ(::mkdir(listPath.c_str(), 0700), 0);
+  CommandResult refused =
+      runCommand(KEYWARD_BIN, {"leaked", "--clear", "worker", "--url", url2, "--admin-key-file", adminFile});
+  EXPECT_EQ(refused.exitCode, 2) << refused.out << refused.err;
+  EXPECT_EQ(codeOf(kw.verify({{"X-API-Key", worker}})), "SUSPENDED");
+  ASSERT_EQ(::rmdir(listPath.c_str()), 0);
+  ASSERT_EQ(std::rename((listPath + ".aside").c_str(), listPath.c_str()), 0);
+  CommandResult cleared =
+      runCommand(KEYWARD_BIN, {"leaked", "--clear", "worker", "--url", url2, "--admin-key-file", adminFile});
+  EXPECT_EQ(cleared.exitCode, 0) << cleared.out << cleared.err;
+  EXPECT_EQ(kw.verifyStatus(worker), 200);
+  EXPECT_EQ(kw.verifyStatus(other), 200);
+  expectNoKeyIn(kw.output(), {admin, worker, other});
+}
+
+// A corrupt suspended.json stops the start (fail closed), and the message names that file
+// and the suspension list, not revoked.json.
+TEST(Leaks, ACorruptSuspensionListStopsTheStartNamingItself) {
+  TempDir dir;
+  const std::string stateDir = dir.mkdir("state");
+  dir.write("state/suspended.json", "{\"version\":1,\"suspended\":[{\"sha256\":");
+  const std::string config =
+      dir.write("k.yaml", "watch: false\nstate_dir: " + stateDir + "\nkeys:\n  - { id: a, env: K }\n");
+  CommandResult r = runCommand(KEYWARD_BIN, {"--config", config, "--listen", "127.0.0.1:0"}, "", {{"K", newKey()}});
+  const std::string all = r.out + r.err;  // the log (stdout) and the last word (stderr)
+  EXPECT_EQ(r.exitCode, 1) << all;
+  EXPECT_NE(all.find("suspension list unreadable"), std::string::npos) << all;
+  EXPECT_NE(all.find("\"path\":\"" + stateDir + "/suspended.json\""), std::string::npos) << all;
+  EXPECT_EQ(all.find("revoked.json"), std::string::npos) << all;
+  EXPECT_EQ(all.find("revocation list"), std::string::npos) << all;
 }
 
 }  // namespace

@@ -12,10 +12,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "keyward/base/Digest.h"
 #include "keyward/lifecycle/RedisConnection.h"
 #include "support/Daemon.h"
 #include "support/Keyward.h"
@@ -26,6 +29,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+std::string readStateFile(Keyward& kw, const std::string& name) {
+  std::ifstream in(kw.dir().file("state/" + name));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 bool haveRedis() { return ::access("/usr/bin/redis-server", X_OK) == 0; }
 
@@ -421,6 +431,107 @@ TEST(SharedState, RedisPasswordFromAFileAndAWrongOne) {
     EXPECT_EQ(kw->daemon().waitExit(), 0);
     EXPECT_EQ(kw->output().find(password), std::string::npos) << "the redis password appears in the output";
     expectNoKeyIn(kw->output(), {a, b, c});
+  }
+}
+
+// Issue 16: a leak suspension recorded by one replica is refused by every replica within the
+// bound of revocations (< 1 s), kept by each across restarts, and `keyward leaked --clear`
+// on any replica clears it everywhere.
+TEST(SharedState, ALeakReportedOnOneReplicaIsSuspendedOnAllAndClearedOnAll) {
+  if (!haveRedis()) GTEST_SKIP() << "redis-server is not installed";
+  RedisServer redis;
+  ASSERT_TRUE(redis.waitReady());
+  const std::string a = newKey(), b = newKey(), c = newKey();
+  const Env env{{"A", a}, {"B", b}, {"C", c}};
+  std::vector<std::unique_ptr<Keyward>> replicas;
+  for (int i = 0; i < 3; ++i) {
+    replicas.push_back(std::make_unique<Keyward>(
+        [&](const TempDir& dir) {
+          dir.write("admin.key", b + "\n");
+          dir.write("leaked.key", c + "\n");
+          return "state_dir: " + dir.file("state") + "\n" + replicaYaml(redis.url());
+        },
+        env));
+  }
+  for (auto& r : replicas) ASSERT_TRUE(r->daemon().waitUntilServing()) << r->output();
+  for (auto& r : replicas) {
+    const auto deadline = Clock::now() + 3s;
+    while (Clock::now() < deadline && r->status().find("\"connected\":true") == std::string::npos) {
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_NE(r->status().find("\"connected\":true"), std::string::npos) << r->status();
+  }
+  Keyward& one = *replicas[0];
+  Keyward& two = *replicas[1];
+  Keyward& three = *replicas[2];
+  auto url = [](Keyward& kw) { return "http://127.0.0.1:" + std::to_string(kw.port()); };
+  auto code = [&](Keyward& kw) {
+    auto r = kw.verify({{"X-API-Key", c}});
+    return r ? r->header("x-keyward-code") : std::string("no answer");
+  };
+  // Polls every replica in `which` until each answers `wanted` for key C; the time it took.
+  auto waitAll = [&](std::vector<Keyward*> which, const std::string& wanted) {
+    const auto started = Clock::now();
+    while (Clock::now() - started < 3s) {
+      bool all = true;
+      for (Keyward* kw : which) all = all && (wanted.empty() ? kw->verifyStatus(c) == 200 : code(*kw) == wanted);
+      if (all) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  };
+  for (auto& r : replicas) ASSERT_EQ(r->verifyStatus(c), 200);
+
+  CommandResult reported = runCommand(KEYWARD_BIN, {"leaked", "--key-file", one.dir().file("leaked.key"), "--url",
+                                                    url(one), "--admin-key-file", one.dir().file("admin.key")});
+  ASSERT_EQ(reported.exitCode, 0) << reported.out << reported.err;
+  EXPECT_EQ(code(one), "SUSPENDED");
+  const auto suspendedIn = waitAll({&two, &three}, "SUSPENDED");
+  EXPECT_EQ(code(two), "SUSPENDED") << two.output();
+  EXPECT_EQ(code(three), "SUSPENDED") << three.output();
+  EXPECT_LT(suspendedIn, 1000ms) << "a leak suspension must reach the fleet within a second, like a revocation";
+  std::cout << "leak suspension refused by the two other replicas after " << suspendedIn.count() << " ms\n";
+  EXPECT_EQ(two.verifyStatus(a), 200) << "the other keys are untouched";
+  EXPECT_TRUE(two.daemon().waitForLog("\"event\":\"shared_leak\"")) << two.output();
+
+  // Sticky: a replica restarted keeps it from its own suspended.json (and from Redis).
+  ASSERT_TRUE(three.restart()) << three.output();
+  EXPECT_EQ(code(three), "SUSPENDED");
+  EXPECT_NE(readStateFile(three, "suspended.json").find(toHex(sha256(c))), std::string::npos);
+
+  // What replica three has on disk now, to bring it back as if it had been away for the clear.
+  const std::string staleList = readStateFile(three, "suspended.json");
+
+  // Cleared on another replica than the one that recorded it: cleared on all of them.
+  CommandResult cleared = runCommand(KEYWARD_BIN, {"leaked", "--clear", "counted", "--url", url(two),
+                                                   "--admin-key-file", two.dir().file("admin.key")});
+  ASSERT_EQ(cleared.exitCode, 0) << cleared.out << cleared.err;
+  const auto clearedIn = waitAll({&one, &two, &three}, "");
+  EXPECT_EQ(one.verifyStatus(c), 200) << one.output();
+  EXPECT_EQ(three.verifyStatus(c), 200) << three.output();
+  EXPECT_LT(clearedIn, 1000ms);
+  std::cout << "leak suspension cleared on the fleet after " << clearedIn.count() << " ms\n";
+  EXPECT_TRUE(one.daemon().waitForLog("\"event\":\"shared_leak_cleared\"")) << one.output();
+  // And the clear is sticky too: a restart does not bring the suspension back.
+  ASSERT_TRUE(one.restart()) << one.output();
+  std::this_thread::sleep_for(300ms);  // a few sync rounds
+  EXPECT_EQ(one.verifyStatus(c), 200) << one.output();
+  EXPECT_EQ(readStateFile(one, "suspended.json").find(toHex(sha256(c))), std::string::npos);
+
+  // A replica that missed the clear (its suspended.json still lists the key) takes the
+  // fleet's newer clear when it comes back, and does not bring the suspension back to the others.
+  three.dir().write("state/suspended.json", staleList);
+  ASSERT_TRUE(three.restart()) << three.output();
+  EXPECT_LT(waitAll({&three}, ""), 1000ms);
+  EXPECT_EQ(three.verifyStatus(c), 200) << three.output();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(one.verifyStatus(c), 200);
+  EXPECT_EQ(two.verifyStatus(c), 200);
+
+  for (auto& r : replicas) {
+    r->daemon().signal(SIGTERM);
+    EXPECT_EQ(r->daemon().waitExit(), 0) << r->output();
+    expectNoKeyIn(r->output(), {a, b, c});
   }
 }
 

@@ -44,6 +44,8 @@ class ApiHandler : public RequestHandler {
   // POST /v1/leaks (scope admin or leaks:report): suspends reported keys; GET /v1/leaks
   // lists suspensions and DELETE /v1/leaks/{id|fingerprint} clears one (scope admin).
   void leaks(const HttpRequest& request, const ClientInfo& client, ResponseWriter& response);
+  // Marks the reported keys leaked at once, then writes suspended.json once for the whole
+  // report, on this event loop (one fsync); 503 NOT_SAVED if that write fails.
   void reportLeaks(const HttpRequest& request, const KeySet& keys, ResponseWriter& response);
   void ready(ResponseWriter& response);
   void status(ResponseWriter& response);

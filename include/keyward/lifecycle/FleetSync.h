@@ -9,6 +9,9 @@
 //   P usage:<replica>   hash: key id -> "allowed denied last_used_ms", that replica's totals
 //   P replicas          set of replica names that reported usage
 //   P revoked           hash: 16-hex fingerprint -> {"id","reason","time"} (never removed)
+//   P suspended         hash: 16-hex fingerprint -> {"state","id","url","source","time"}, the
+//                       latest leak suspension or clear of that key (the later time wins)
+//   P suspended:version counter, incremented after every write to P suspended
 
 #include <cstdint>
 #include <optional>
@@ -64,5 +67,15 @@ struct SharedRevocation {
 };
 std::string encodeRevocation(const SharedRevocation& revocation);
 std::optional<SharedRevocation> decodeRevocation(std::string_view json);
+
+// A leak suspension (or its clearing) as the fleet shares it.
+struct SharedSuspension {
+  bool cleared = false;
+  std::string id, url, source;
+  std::int64_t timeMs = 0;  // when it was suspended, or cleared
+  bool operator==(const SharedSuspension&) const = default;
+};
+std::string encodeSuspension(const SharedSuspension& suspension);
+std::optional<SharedSuspension> decodeSuspension(std::string_view json);
 
 }  // namespace keyward

@@ -1,9 +1,10 @@
 #pragma once
-// Many replicas, one view (`shared_state:`): rate budgets, usage and revocations shared
-// through Redis by one background thread. Nothing here is on the request path: requests
-// decide with local state only (RateBudget, KeyUsage, the key set), and this thread
-// reconciles that state with the fleet's every `sync_interval` (budgets, revocations) and
-// `usage_interval` (counts, last used). See FleetSync.h for what is stored in Redis.
+// Many replicas, one view (`shared_state:`): rate budgets, usage, revocations and leak
+// suspensions shared through Redis by one background thread. Nothing here is on the
+// request path: requests decide with local state only (RateBudget, KeyUsage, the key set),
+// and this thread reconciles that state with the fleet's every `sync_interval` (budgets,
+// revocations, suspensions) and `usage_interval` (counts, last used). See FleetSync.h for
+// what is stored in Redis.
 //
 // Consistency: budgets are eventually shared. Each replica reports what it admitted and
 // spends, on its own budget, what the others admitted since its last sync; the fleet can
@@ -11,6 +12,13 @@
 // sync_interval), plus one burst per replica when a budget starts full everywhere.
 // Revocations are one-way and permanent: one published by any replica is added to every
 // replica's list and `onRevoked` is called (the daemon reloads, which applies it).
+// Leak suspensions travel the same way, within the same round (sync_interval): one
+// recorded by any replica is suspended on every replica that serves the key (written to its
+// suspended.json, sticky across restarts), and a clear (keyward leaked --clear on any
+// replica) clears it on all of them. Redis keeps the latest of the two per key, ordered by
+// time (a clear is always later than the suspension it cleared); a replica that was away
+// publishes what it did meanwhile and takes what is newer. This is done on the sync thread
+// (including the suspended.json write), never on an event loop.
 //
 // Redis down, slow, partitioned or refusing the password: the thread logs it once per
 // change, reports it in status(), and retries with backoff (100 ms doubling to 2 s); every
@@ -81,6 +89,10 @@ class SharedState {
   // cannot spend them now).
   void drainBudgets();
   void resolvePendingRevocations();
+  // Leak suspensions: publishes this replica's news, takes the fleet's (see above).
+  bool syncSuspensions(std::string& problem);
+  void applySuspensions(const std::vector<SuspendedKey>& suspend,
+                        const std::vector<UsageStore::SuspensionClear>& clear);
   void setConnected(bool connected, const std::string& problem);
 
   SharedStateConfig config_;
@@ -104,6 +116,12 @@ class SharedState {
   std::uint64_t pendingCheckedGeneration_ = 0;
   std::int64_t remoteRevokedCount_ = -1;
   std::chrono::steady_clock::time_point nextUsageSync_{};
+  std::int64_t suspendedVersionSeen_ = 0;         // P suspended:version this round
+  std::int64_t remoteSuspendedVersion_ = -1;      // ... when P suspended was last read
+  std::uint64_t suspensionLookupGeneration_ = 0;  // key set and version last matched
+  std::int64_t suspensionLookupVersion_ = -2;
+  std::map<std::string, SharedSuspension> remoteSuspended_;  // P suspended as last read
+  std::string loggedSuspensionProblem_;
 
   mutable std::mutex statusMutex_;
   SharedStateStatus status_;

@@ -2,9 +2,9 @@
 // Keeps the UsageStore on disk under `state_dir`: reads it back at start, writes it when it
 // has changed (at most once per interval) and at shutdown. Missing files are a first start.
 // A corrupt state.json (usage) is moved aside (state.json.corrupt-<time>) and reported, and
-// keyward serves on with empty usage. A corrupt revoked.json — or a corrupt state.json from
+// keyward serves on with empty usage. A corrupt revoked.json or suspended.json — or a corrupt state.json from
 // before revocations had their own file — stops the start instead: forgetting a
-// revocation would accept a revoked key again (fail closed).
+// revocation or a suspension would accept a revoked or leaked key again (fail closed).
 
 #include <chrono>
 #include <string>

@@ -110,13 +110,43 @@ class UsageStore {
   // Adds revocations not yet known (by digest). Returns how many were new.
   std::size_t addRevocations(const std::vector<RevokedKey>& revoked);
 
-  // Leak suspensions. addSuspension() returns false if the digest is already suspended; a
-  // new one is written to suspended.json at once when the store was loaded from a
-  // directory (a suspension must survive a crash a second later). clearSuspensions()
-  // removes those whose id or fingerprint is `idOrFingerprint` and returns them.
+  // Leak suspensions, kept in suspended.json when the store was loaded from a directory (a
+  // suspension must survive a crash a second later, so it is written before the caller
+  // answers).
+  //
+  // addSuspensions() adds those whose digest is not suspended yet and writes the file once
+  // for the whole batch (one atomic write with fsync, about 8 ms, whatever the batch size);
+  // it writes nothing when nothing is new, unless an earlier write failed (then it tries
+  // again, so that the answer says whether the list on disk is complete).
+  // clearSuspensions() removes those whose id or fingerprint is `idOrFingerprint`, only if
+  // the shorter list could be written (a clear that is not durable is not done: the key
+  // stays refused); clearSuspensionsOf() does the same by digest, each cleared at its time. Clears are remembered
+  // (suspensionClears()) so that shared state can take them to the other replicas.
+  //
+  // The write happens on the calling thread — an event loop for POST and DELETE /v1/leaks,
+  // the shared state thread for suspensions from other replicas — under a writer lock of
+  // its own; the store's map lock (taken on the request path) is held only to copy the
+  // list, never during the file I/O. A failed write leaves the added suspensions in memory
+  // (fail closed: refused until this process ends), marks them unsaved (dirty(); save()
+  // and the next add retry) and is returned: `saved` false and `problem` naming the file.
+  struct SuspensionChange {
+    std::vector<SuspendedKey> changed;  // added, or removed (or, when not saved, to be removed)
+    bool saved = true;                  // false: suspended.json could not be written
+    std::string path;                   // when not saved: suspended.json's path
+    std::string problem;                // when not saved: why (names the file, never a key)
+  };
+  struct SuspensionClear {
+    Digest digest;
+    std::int64_t timeMs = 0;
+  };
   std::vector<SuspendedKey> suspensions() const;
-  bool addSuspension(const SuspendedKey& key);
-  std::vector<SuspendedKey> clearSuspensions(std::string_view idOrFingerprint);
+  SuspensionChange addSuspensions(const std::vector<SuspendedKey>& keys);
+  SuspensionChange clearSuspensions(std::string_view idOrFingerprint, std::int64_t nowMs);
+  SuspensionChange clearSuspensionsOf(const std::vector<SuspensionClear>& clears);
+  // Suspensions cleared in this process (by digest, the latest time each), oldest first.
+  std::vector<SuspensionClear> suspensionClears() const;
+  // False while the suspension list in memory has changes suspended.json lacks.
+  bool suspensionsSaved() const;
   std::uint64_t suspensionsAdded() const { return suspensionsAdded_.load(std::memory_order_relaxed); }
   std::string suspensionsJson() const;
   bool loadSuspensionsJson(std::string_view json, std::string& problem);
@@ -144,13 +174,15 @@ class UsageStore {
   struct LoadOutcome {
     bool revocationFileFound = false;
     std::string revocationsProblem;  // set: revoked.json exists but cannot be used
+    std::string suspensionsProblem;  // set: suspended.json exists but cannot be used
     std::string usageProblem;        // set: state.json exists but cannot be used
   };
-  // Loads the files of `dir`; missing files are a first start. An unreadable
-  // suspended.json is reported as revocationsProblem (fail closed, like revoked.json).
+  // Loads the files of `dir`; missing files are a first start. Each problem names its file.
   LoadOutcome load(const std::string& dir);
-  // Writes what changed, atomically with mode 0600: revoked.json first, then state.json.
-  bool save(const std::string& dir, std::string& problem);
+  // Writes what changed, atomically with mode 0600: revoked.json first, then suspended.json
+  // if an earlier write of it failed, then state.json.
+  // On failure `problem` says why and `failedPath` (if given) which file.
+  bool save(const std::string& dir, std::string& problem, std::string* failedPath = nullptr);
 
  private:
   std::size_t ringSize_;
@@ -165,9 +197,16 @@ class UsageStore {
   bool revocationFileWritten_ = false;
   std::vector<SuspendedKey> suspended_;
   std::atomic<std::uint64_t> suspensionsAdded_{0};
-  std::string dir_;                 // set by load(): where suspensions are written at once
-  std::mutex suspensionFileMutex_;  // one writer of suspended.json at a time
-  bool persistSuspensions(std::string& problem);
+  std::string dir_;  // set by load(): where suspensions are written at once
+  std::vector<SuspensionClear> clears_;
+  bool suspensionsUnsaved_ = false;
+  // Held by whoever changes suspended_ and writes suspended.json, for both: the file is
+  // written in the order of the changes. Taken before mutex_, never after it.
+  std::mutex suspensionFileMutex_;
+  // With suspensionFileMutex_ held: writes `json` (if there is a directory), records the outcome.
+  bool persistSuspensions(const std::string& json, std::string& problem);
+  // `clearedAt` gives the time of the clear of a matching suspension, 0 for no match.
+  SuspensionChange removeSuspensions(const std::function<std::int64_t(const SuspendedKey&)>& clearedAt);
   std::string lastReloadDiff_;  // JSON object, or empty
   bool diffDirty_ = false;
 };

@@ -76,6 +76,16 @@ std::vector<int> simulateFleet(const RateLimit& limit, int offered, std::int64_t
   return perSecond;
 }
 
+TEST(FleetSync, SuspensionEncodingRoundTripsAndRefusesGarbage) {
+  const SharedSuspension suspended{false, "worker \"1\"", "https://x/y", "github", 1'800'000'000'000};
+  EXPECT_EQ(decodeSuspension(encodeSuspension(suspended)), suspended);
+  const SharedSuspension cleared{true, "worker", "", "", 1'800'000'000'000 + 1};
+  EXPECT_EQ(decodeSuspension(encodeSuspension(cleared)), cleared);
+  EXPECT_FALSE(decodeSuspension("{\"id\":\"x\",\"time\":1}")) << "no state: not trusted either way";
+  EXPECT_FALSE(decodeSuspension("{\"state\":\"maybe\"}"));
+  EXPECT_FALSE(decodeSuspension("not json"));
+}
+
 TEST(FleetSync, ThreeReplicasStayNearTheLimitAfterTheFirstSecond) {
   struct Case {
     const char* why;
