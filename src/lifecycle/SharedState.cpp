@@ -280,6 +280,7 @@ bool SharedState::syncBudgetsAndRevocations(std::string& problem) {
       commands.push_back({"GET", e.key});
     }
   }
+  const std::size_t budgetCommands = commands.size();
   // Revocations made here (by a reload) that the fleet has not heard of yet.
   std::vector<std::string> publishing;
   for (const RevokedKey& r : usage_.revocations()) {
@@ -295,15 +296,36 @@ bool SharedState::syncBudgetsAndRevocations(std::string& problem) {
   commands.push_back({"GET", config_.keyPrefix + "suspended:version"});
 
   std::vector<RedisReply> replies;
-  if (!pipelineWithoutErrors(redis_, commands, replies, problem)) return false;
+  if (!redis_.pipeline(commands, replies, problem)) return false;
+  // An error in the revocation or suspension part fails the round; a budget counter that is
+  // not a number (written by hand, or by another program under this prefix) is reset below,
+  // and the rest of the round goes on: one bad key must not stop the fleet's revocations.
+  for (std::size_t j = budgetCommands; j < replies.size(); ++j) {
+    if (replies[j].type == RedisReply::Type::Error) {
+      problem = "redis: " + replies[j].text;
+      return false;
+    }
+  }
+  std::vector<RedisCommand> repairs;
   const std::int64_t nowUs = monotonicMicros();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     if (replyOf[i] == kNoReply) continue;
     const std::optional<std::int64_t> total = integerOf(replies[replyOf[i]]);
-    if (!total) continue;
+    if (!total) {
+      Log::warn("shared_state_repaired", "a budget counter in Redis was not a number: reset",
+                {{"redis_key", e.key}, {"reply", replies[replyOf[i]].text.substr(0, 80)}});
+      repairs.push_back({"DEL", e.key});
+      counts_.erase(e.key);
+      if (e.mine > 0) carry_[e.key] += static_cast<std::int64_t>(e.mine);  // reported next round
+      continue;
+    }
     const std::uint64_t others = counts_[e.key].othersSince(*total, e.mine);
     if (others > 0) e.budget->spendElsewhere(others, nowUs);
+  }
+  if (!repairs.empty()) {
+    std::vector<RedisReply> repaired;
+    if (!pipelineWithoutErrors(redis_, repairs, repaired, problem)) return false;
   }
   for (std::string& fp : publishing) knownRevoked_.insert(std::move(fp));
   suspendedVersionSeen_ = integerOf(replies[suspendedVersionReply]).value_or(0);

@@ -319,6 +319,80 @@ TEST(SharedState, ARevocationOnOneReplicaIsRefusedByTheOthersAndUsageIsFleetWide
   for (auto& r : fleet.replicas) expectNoKeyIn(r->output(), {fleet.a, fleet.b, fleet.c});
 }
 
+// The audit wrote "abc" into one budget counter: every sync failed on it, the fleet went
+// over the limit and a revocation took 4 s instead of under one. A counter that is not a
+// number is reset (and logged); the rest of the sync goes on.
+TEST(SharedState, ACounterThatIsNotANumberIsResetAndRevocationsStillTravel) {
+  if (!haveRedis()) GTEST_SKIP() << "redis-server is not installed";
+  RedisServer redis;
+  ASSERT_TRUE(redis.waitReady());
+  const std::string yaml = replicaYaml(redis.url());
+  Fleet fleet(2, yaml);
+  ASSERT_TRUE(fleet.serving());
+  ASSERT_TRUE(fleet.waitConnected(true, 3s));
+  Keyward& a = *fleet.replicas[0];
+  Keyward& b = *fleet.replicas[1];
+
+  std::string problem;
+  RedisConnection admin(*parseRedisUrl(redis.url(), problem), 500ms);
+  ASSERT_TRUE(admin.connect("", problem)) << problem;
+  std::vector<RedisReply> replies;
+  std::vector<std::string> counters;
+  for (auto deadline = Clock::now() + 3s; counters.empty() && Clock::now() < deadline;) {
+    ASSERT_EQ(a.verifyStatus(fleet.a), 200);
+    ASSERT_EQ(b.verifyStatus(fleet.a), 200);
+    std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(admin.pipeline({{"KEYS", "keyward:rate:*"}}, replies, problem)) << problem;
+    for (const RedisReply& item : replies.front().items) counters.push_back(item.text);
+  }
+  ASSERT_FALSE(counters.empty()) << "no budget counter appeared in Redis";
+  for (const std::string& key : counters) {
+    ASSERT_TRUE(admin.pipeline({{"SET", key, "abc"}}, replies, problem)) << problem;
+  }
+  // Traffic on both replicas throughout: each sync adds to the broken counter (the audit ran
+  // its revocation under load; without traffic the counter is only read, which succeeds).
+  std::atomic<bool> loading{true};
+  std::thread traffic([&] {
+    while (loading) {
+      httpRequest(a.port(), "GET", "/v1/verify", {{"X-API-Key", fleet.a}});
+      httpRequest(b.port(), "GET", "/v1/verify", {{"X-API-Key", fleet.a}});
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  struct StopOnExit {  // also when an ASSERT below returns early
+    std::atomic<bool>& loading;
+    std::thread& traffic;
+    ~StopOnExit() {
+      loading = false;
+      if (traffic.joinable()) traffic.join();
+    }
+  } stopTraffic{loading, traffic};
+  std::this_thread::sleep_for(300ms);
+
+  a.rewriteConfig(
+      "keys:\n  - { id: limited, peer: worker, env: A, rate_limit: { requests: 50, per: 1s } }\n"
+      "  - { id: counted, peer: worker, env: C, status: revoked, revoked_reason: leaked }\n" +
+      yaml.substr(yaml.find("  - { id: admin")));
+  const auto revokedAt = Clock::now();
+  ASSERT_TRUE(a.reload());
+  ASSERT_EQ(a.verifyStatus(fleet.c), 401);
+  bool refused = false;
+  while (!refused && Clock::now() - revokedAt < 3s) {
+    refused = b.verifyStatus(fleet.c) == 401;
+    if (!refused) std::this_thread::sleep_for(20ms);
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - revokedAt);
+  EXPECT_TRUE(refused) << b.status();
+  EXPECT_LT(took, 1000ms) << "a revocation must reach the fleet within a second";
+  EXPECT_TRUE(fleet.waitConnected(true, 1s)) << a.status() << b.status();
+  const bool logged = a.output().find("shared_state_repaired") != std::string::npos ||
+                      b.output().find("shared_state_repaired") != std::string::npos;
+  EXPECT_TRUE(logged) << "the reset is logged";
+  ASSERT_TRUE(admin.pipeline({{"GET", counters.front()}}, replies, problem)) << problem;
+  EXPECT_NE(replies.front().text, "abc") << "the counter was reset";
+  fleet.stop();
+}
+
 TEST(SharedState, RedisKilledMidLoadThenRestarted) {
   if (!haveRedis()) GTEST_SKIP() << "redis-server is not installed";
   RedisServer redis;

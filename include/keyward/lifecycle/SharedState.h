@@ -20,6 +20,8 @@
 // publishes what it did meanwhile and takes what is newer. This is done on the sync thread
 // (including the suspended.json write), never on an event loop.
 //
+// A budget counter in Redis that is not a number (written by hand or by another program
+// under the prefix) is reset and logged (`shared_state_repaired`); the round goes on.
 // Redis down, slow, partitioned or refusing the password: the thread logs it once per
 // change, reports it in status(), and retries with backoff (100 ms doubling to 2 s); every
 // replica goes on deciding alone, so each one holds a key to its whole limit (the fleet to
