@@ -68,6 +68,7 @@ SharedState::SharedState(const Config& config, RateLimiter& limiter, UsageStore&
                          RevokedCallback onRevoked)
     : config_(config.sharedState),
       replica_(config.sharedState.replicaName.empty() ? defaultReplicaName(config) : config.sharedState.replicaName),
+      instance_(std::to_string(::getpid()) + ":" + std::to_string(unixMillisNow())),
       limiter_(limiter),
       usage_(usage),
       reloader_(reloader),
@@ -223,10 +224,17 @@ void SharedState::run() {
     std::unique_lock<std::mutex> lock(wakeMutex_);
     wake_.wait_for(lock, config_.syncInterval, [this] { return stopping_; });
   }
-  // Last words: what this replica admitted and counted since the last sync.
+  // Last words: what this replica admitted and counted since the last sync; then the name
+  // is given up, so that a restart takes it at once.
   if (redis_.connected()) {
     std::string problem;
-    if (syncBudgetsAndRevocations(problem) && syncSuspensions(problem)) syncUsage(problem);
+    if (syncBudgetsAndRevocations(problem) && syncSuspensions(problem) && syncUsage(problem) && !nameTaken_) {
+      std::vector<RedisReply> replies;
+      const std::string claim = config_.keyPrefix + "replica:" + replica_;
+      if (redis_.pipeline({{"GET", claim}}, replies, problem) && replies[0].text == instance_) {
+        redis_.pipeline({{"DEL", claim}}, replies, problem);
+      }
+    }
   }
   redis_.close();
 }
@@ -500,8 +508,31 @@ bool SharedState::syncUsage(std::string& problem) {
     auto it = pushedUsage_.find(id);
     if (it == pushedUsage_.end() || !(it->second == now)) changed.emplace_back(id, now);
   });
+  // The name is this process's while it holds the claim; another process given the same
+  // replica_name would overwrite these figures (and this one its), so it pushes nothing.
+  const std::string claim = config_.keyPrefix + "replica:" + replica_;
+  const std::string claimTtlMs = std::to_string(std::max<std::int64_t>(3 * config_.usageInterval.count(), 3000));
+  std::vector<RedisReply> claimed;
+  if (!pipelineWithoutErrors(redis_, {{"SET", claim, instance_, "NX", "PX", claimTtlMs}, {"GET", claim}}, claimed,
+                             problem)) {
+    return false;
+  }
+  const bool ours = claimed[1].type == RedisReply::Type::String && claimed[1].text == instance_;
+  if (ours == nameTaken_) {
+    if (ours) {
+      Log::info("shared_state_name_taken", "the replica name is free again: usage is shared", {{"replica", replica_}});
+    } else {
+      Log::error("shared_state_name_taken",
+                 "another keyward uses this replica name: this one's usage is not shared until the name is free "
+                 "(give each replica its own shared_state.replica_name)",
+                 {{"replica", replica_}});
+    }
+  }
+  nameTaken_ = !ours;
+  if (!ours) changed.clear();
   const std::string mine = config_.keyPrefix + "usage:" + replica_;
   std::vector<RedisCommand> commands;
+  if (ours) commands.push_back({"PEXPIRE", claim, claimTtlMs});
   for (std::size_t i = 0; i < changed.size(); i += kFieldsPerCommand) {
     RedisCommand hset{"HSET", mine};
     for (std::size_t j = i; j < std::min(changed.size(), i + kFieldsPerCommand); ++j) {

@@ -393,6 +393,43 @@ TEST(SharedState, ACounterThatIsNotANumberIsResetAndRevocationsStillTravel) {
   fleet.stop();
 }
 
+// The audit gave a fourth replica the name of the first: one request on it reset the first
+// one's totals in Redis (24,383 allowed became 1) without a word in any log.
+TEST(SharedState, ASecondReplicaWithTheSameNameNeverOverwritesTheFirstOnesUsage) {
+  if (!haveRedis()) GTEST_SKIP() << "redis-server is not installed";
+  RedisServer redis;
+  ASSERT_TRUE(redis.waitReady());
+  const std::string yaml = replicaYaml(redis.url(), "  replica_name: r1\n");
+  Fleet fleet(1, yaml);
+  ASSERT_TRUE(fleet.serving());
+  ASSERT_TRUE(fleet.waitConnected(true, 3s));
+  Keyward& first = *fleet.replicas[0];
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(first.verifyStatus(fleet.c), 200);
+
+  std::string problem;
+  RedisConnection admin(*parseRedisUrl(redis.url(), problem), 500ms);
+  ASSERT_TRUE(admin.connect("", problem)) << problem;
+  auto pushedAllowed = [&]() -> std::string {
+    std::vector<RedisReply> replies;
+    if (!admin.pipeline({{"HGET", "keyward:usage:r1", "counted"}}, replies, problem)) return "?";
+    return replies.front().text.substr(0, replies.front().text.find(' '));
+  };
+  for (auto deadline = Clock::now() + 3s; pushedAllowed() != "20" && Clock::now() < deadline;)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(pushedAllowed(), "20");
+
+  Keyward second(yaml, {{"A", fleet.a}, {"B", fleet.b}, {"C", fleet.c}});
+  ASSERT_TRUE(second.daemon().waitUntilServing()) << second.output();
+  EXPECT_EQ(second.verifyStatus(fleet.c), 200);
+  EXPECT_TRUE(second.daemon().waitForLog("shared_state_name_taken", 1, 3s)) << second.output();
+  std::this_thread::sleep_for(600ms);  // three usage intervals
+  EXPECT_EQ(pushedAllowed(), "20") << "the second copy overwrote the first one's totals";
+
+  // Once the first stops cleanly it gives the name up, and the second takes it.
+  fleet.stop();
+  EXPECT_TRUE(second.daemon().waitForLog("the replica name is free again", 1, 3s)) << second.output();
+}
+
 TEST(SharedState, RedisKilledMidLoadThenRestarted) {
   if (!haveRedis()) GTEST_SKIP() << "redis-server is not installed";
   RedisServer redis;

@@ -20,6 +20,10 @@
 // publishes what it did meanwhile and takes what is newer. This is done on the sync thread
 // (including the suspended.json write), never on an event loop.
 //
+// Usage figures are pushed under the replica's name only while this process holds the name's
+// claim (`P replica:NAME`, refreshed each usage sync): a second process given the same
+// `replica_name` pushes nothing and logs `shared_state_name_taken`, instead of overwriting
+// the first one's figures (and having its own overwritten).
 // A budget counter in Redis that is not a number (written by hand or by another program
 // under the prefix) is reset and logged (`shared_state_repaired`); the round goes on.
 // Redis down, slow, partitioned or refusing the password: the thread logs it once per
@@ -100,6 +104,7 @@ class SharedState {
   SharedStateConfig config_;
   RedisEndpoint endpoint_;
   std::string replica_;
+  std::string instance_;  // this process, in the claim on replica_ (see syncUsage)
   RateLimiter& limiter_;
   UsageStore& usage_;
   const Reloader& reloader_;
@@ -119,6 +124,7 @@ class SharedState {
   std::int64_t remoteRevokedCount_ = -1;
   std::chrono::steady_clock::time_point nextUsageSync_{};
   std::int64_t suspendedVersionSeen_ = 0;         // P suspended:version this round
+  bool nameTaken_ = false;                        // another process holds the claim on replica_
   std::int64_t remoteSuspendedVersion_ = -1;      // ... when P suspended was last read
   std::uint64_t suspensionLookupGeneration_ = 0;  // key set and version last matched
   std::int64_t suspensionLookupVersion_ = -2;
