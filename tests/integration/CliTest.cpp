@@ -294,6 +294,15 @@ TEST(Cli, HelpListsEverySubcommand) {
   }
 }
 
+// setpriv's arguments that run `command` as the user `nobody` (the tests using it run as root).
+std::vector<std::string> asNobody(const std::vector<std::string>& command) {
+  const passwd* nobody = ::getpwnam("nobody");
+  std::vector<std::string> args = {"--reuid=" + std::to_string(nobody->pw_uid),
+                                   "--regid=" + std::to_string(nobody->pw_gid), "--clear-groups"};
+  args.insert(args.end(), command.begin(), command.end());
+  return args;
+}
+
 // Issue 14: keyward is not dumpable, so /proc/PID/fd is root's only; as the service user the
 // socket-owner check answered "unknown", which passed, and all that was left was what the
 // answering process said about itself. Now: a LISTEN socket at that address, owned by the
@@ -303,14 +312,7 @@ TEST(Cli, HelpListsEverySubcommand) {
 TEST(Cli, ReloadAsTheServiceUserChecksWhoOwnsTheSocket) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as other users";
   if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs setpriv";
-  const passwd* nobody = ::getpwnam("nobody");
-  ASSERT_NE(nobody, nullptr);
-  const std::vector<std::string> asNobody = {"--reuid=" + std::to_string(nobody->pw_uid),
-                                             "--regid=" + std::to_string(nobody->pw_gid), "--clear-groups"};
-  auto as = [](std::vector<std::string> who, std::vector<std::string> args) {
-    who.insert(who.end(), args.begin(), args.end());
-    return who;
-  };
+  ASSERT_NE(::getpwnam("nobody"), nullptr);
   TempDir dir;
   ::chmod(dir.path().c_str(), 0755);
   const std::string ops = newKey();
@@ -319,52 +321,41 @@ TEST(Cli, ReloadAsTheServiceUserChecksWhoOwnsTheSocket) {
                                        "ops, peer: ops, scopes: [ops], env: K }\n",
                                        0644);
   const std::string keyFile = dir.write("ops.key", ops + "\n", 0600);
+  const passwd* nobody = ::getpwnam("nobody");
   ASSERT_EQ(::chown(keyFile.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
-  Daemon daemon("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "--config", config}), {{"K", ops}});
+  Daemon daemon("/usr/bin/setpriv", asNobody({KEYWARD_BIN, "--config", config}), {{"K", ops}});
   ASSERT_TRUE(daemon.waitUntilServing()) << daemon.err();
   const std::string realUrl = "http://127.0.0.1:" + std::to_string(daemon.port());
 
   // The service user reloads its own daemon, with the key status_scope asks for.
   CommandResult own =
-      runCommand("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "reload", "--url", realUrl, "--config", config, "--pid",
-                                                   std::to_string(daemon.pid()), "--key-file", keyFile}));
+      runCommand("/usr/bin/setpriv", asNobody({KEYWARD_BIN, "reload", "--url", realUrl, "--config", config, "--pid",
+                                               std::to_string(daemon.pid()), "--key-file", keyFile}));
   EXPECT_EQ(own.exitCode, 0) << own.out << own.err;
   EXPECT_NE(own.out.find("reloaded"), std::string::npos) << own.out << own.err;
 
   // Another user's process on another port claims the daemon's pid and config.
   const std::string script = writeFakeKeyward(dir);
   ::chmod(script.c_str(), 0755);
-  int port = 0;
-  {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t size = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-    ::close(fd);
-    port = ntohs(address.sin_port);
-  }
+  const int port = freeLoopbackPort();
   Daemon fake("/usr/bin/setpriv", {"--reuid=54321", "--regid=54321", "--clear-groups", "/usr/bin/python3", script,
                                    std::to_string(port), std::to_string(daemon.pid()), config});
   ASSERT_TRUE(fake.waitForLog("started")) << fake.err();
   const std::string fakeUrl = "http://127.0.0.1:" + std::to_string(port);
-  CommandResult fooled =
-      runCommand("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "reload", "--url", fakeUrl, "--config", config, "--pid",
-                                                   std::to_string(daemon.pid())}));
+  CommandResult fooled = runCommand("/usr/bin/setpriv", asNobody({KEYWARD_BIN, "reload", "--url", fakeUrl, "--config",
+                                                                  config, "--pid", std::to_string(daemon.pid())}));
   EXPECT_EQ(fooled.exitCode, 2) << fooled.out << fooled.err;
   EXPECT_EQ(fooled.out.find("reloaded"), std::string::npos) << fooled.out;
   EXPECT_NE(fooled.err.find("nothing signalled"), std::string::npos) << fooled.err;
   CommandResult keySent =
-      runCommand("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "reload", "--url", fakeUrl, "--config", config, "--pid",
-                                                   std::to_string(daemon.pid()), "--key-file", keyFile}));
+      runCommand("/usr/bin/setpriv", asNobody({KEYWARD_BIN, "reload", "--url", fakeUrl, "--config", config, "--pid",
+                                               std::to_string(daemon.pid()), "--key-file", keyFile}));
   EXPECT_EQ(keySent.exitCode, 2) << keySent.out << keySent.err;
   EXPECT_EQ(fake.out().find(ops), std::string::npos) << "the key reached the impostor: " << fake.out();
   // --check: the same verdicts, nothing signalled.
   CommandResult checked =
-      runCommand("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "reload", "--check", "--url", fakeUrl, "--config",
-                                                   config, "--pid", std::to_string(daemon.pid())}));
+      runCommand("/usr/bin/setpriv", asNobody({KEYWARD_BIN, "reload", "--check", "--url", fakeUrl, "--config", config,
+                                               "--pid", std::to_string(daemon.pid())}));
   EXPECT_EQ(checked.exitCode, 2) << checked.out << checked.err;
 }
 
@@ -374,14 +365,7 @@ TEST(Cli, ReloadAsTheServiceUserChecksWhoOwnsTheSocket) {
 TEST(Cli, ReloadOverAUnixSocketAsksTheKernelWhoListens) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as other users";
   if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs setpriv";
-  const passwd* nobody = ::getpwnam("nobody");
-  ASSERT_NE(nobody, nullptr);
-  const std::vector<std::string> asNobody = {"--reuid=" + std::to_string(nobody->pw_uid),
-                                             "--regid=" + std::to_string(nobody->pw_gid), "--clear-groups"};
-  auto as = [](std::vector<std::string> who, std::vector<std::string> args) {
-    who.insert(who.end(), args.begin(), args.end());
-    return who;
-  };
+  ASSERT_NE(::getpwnam("nobody"), nullptr);
   TempDir dir;
   ::chmod(dir.path().c_str(), 0777);
   const std::string socket = dir.file("kw.sock"), fakeSocket = dir.file("fake.sock");
@@ -389,20 +373,20 @@ TEST(Cli, ReloadOverAUnixSocketAsksTheKernelWhoListens) {
                                        "listen: \"127.0.0.1:0\"\nwatch: false\nlisten_unix: { path: " + socket +
                                            " }\nkeys:\n  - { id: ops, peer: ops, scopes: [admin], env: K }\n",
                                        0644);
-  Daemon daemon("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "--config", config}), {{"K", newKey()}});
+  Daemon daemon("/usr/bin/setpriv", asNobody({KEYWARD_BIN, "--config", config}), {{"K", newKey()}});
   ASSERT_TRUE(daemon.waitUntilServing()) << daemon.err();
   const std::string pid = std::to_string(daemon.pid());
 
   CommandResult own =
-      runCommand("/usr/bin/setpriv", as(asNobody, {KEYWARD_BIN, "reload", "--url", "unix:" + socket, "--pid", pid}));
+      runCommand("/usr/bin/setpriv", asNobody({KEYWARD_BIN, "reload", "--url", "unix:" + socket, "--pid", pid}));
   EXPECT_EQ(own.exitCode, 0) << own.out << own.err;
 
   const std::string script = writeFakeKeyward(dir);
   Daemon fake("/usr/bin/setpriv", {"--reuid=54321", "--regid=54321", "--clear-groups", "/usr/bin/python3", script,
                                    fakeSocket, pid, config});
   ASSERT_TRUE(fake.waitForLog("started")) << fake.err();
-  CommandResult fooled = runCommand("/usr/bin/setpriv",
-                                    as(asNobody, {KEYWARD_BIN, "reload", "--url", "unix:" + fakeSocket, "--pid", pid}));
+  CommandResult fooled =
+      runCommand("/usr/bin/setpriv", asNobody({KEYWARD_BIN, "reload", "--url", "unix:" + fakeSocket, "--pid", pid}));
   EXPECT_EQ(fooled.exitCode, 2) << fooled.out << fooled.err;
   EXPECT_EQ(fooled.out.find("reloaded"), std::string::npos) << fooled.out;
   EXPECT_NE(fooled.err.find("nothing signalled"), std::string::npos) << fooled.err;

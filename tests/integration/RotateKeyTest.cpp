@@ -27,18 +27,6 @@ namespace {
 
 const std::string kTool = std::string(KEYWARD_SOURCE_DIR) + "/scripts/rotate-key.sh";
 
-int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::vector<std::string> workerKeys(const std::string& dir) {
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -60,7 +48,7 @@ class KeyDirDaemon {
     dir.write("keys/worker-initial", initial + "\n");
     adminFile = dir.write("admin.key", admin + "\n");
     clientFile = dir.write("client.key", initial + "\n");
-    port = freePort();
+    port = freeLoopbackPort();
     // The tests hand keys to another user (`--owner`), standing in for the service user
     // keyward runs as in production. A keyward running as root refuses keys another user
     // owns, so as root the key directory opts out of those checks.

@@ -39,18 +39,6 @@ std::string readStateFile(Keyward& kw, const std::string& name) {
 
 bool haveRedis() { return ::access("/usr/bin/redis-server", X_OK) == 0; }
 
-int freeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // A redis-server child: no persistence, loopback or a unix socket only.
 class RedisServer {
  public:

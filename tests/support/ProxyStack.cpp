@@ -106,11 +106,6 @@ void substitute(std::string& text, const std::string& from, const std::string& t
   for (; at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
 }
 
-int freePort() {
-  Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
-  return s.address().port();
-}
-
 std::string shipped(const std::string& relative) { return std::string(KEYWARD_SOURCE_DIR) + "/config/" + relative; }
 
 }  // namespace
@@ -136,7 +131,7 @@ bool proxyInstalled(ProxyKind kind, std::string* binary) {
 }
 
 ProxyProcess::ProxyProcess(ProxyKind kind, const TempDir& dir, const std::string& keywardSocket, int apiPort)
-    : kind_(kind), port_(freePort()) {
+    : kind_(kind), port_(freeLoopbackPort()) {
   const std::string api = "127.0.0.1:" + std::to_string(apiPort);
   const std::string self = "127.0.0.1:" + std::to_string(port_);
   std::string binary;

@@ -50,4 +50,7 @@ class HttpConnection {
 std::optional<HttpResponse> httpRequest(int port, const std::string& method, const std::string& target,
                                         const Headers& headers = {});
 
+// A loopback TCP port that was free a moment ago (the kernel's pick for port 0).
+int freeLoopbackPort();
+
 }  // namespace keyward::test
