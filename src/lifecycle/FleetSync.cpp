@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "keyward/base/Json.h"
+#include "keyward/lifecycle/UsageStore.h"
 
 namespace keyward {
 
@@ -71,13 +72,9 @@ std::optional<SharedRevocation> decodeRevocation(std::string_view json) {
 }
 
 std::string encodeSuspension(const SharedSuspension& s) {
-  std::string out = s.cleared ? "{\"state\":\"cleared\",\"id\":" : "{\"state\":\"suspended\",\"id\":";
-  appendJsonString(out, s.id);
-  out += ",\"url\":";
-  appendJsonString(out, s.url);
-  out += ",\"source\":";
-  appendJsonString(out, s.source);
-  out += ",\"time\":" + std::to_string(s.timeMs) + "}";
+  std::string out = s.cleared ? "{\"state\":\"cleared\"," : "{\"state\":\"suspended\",";
+  appendSuspensionFields(out, s.id, s.url, s.source, s.timeMs);
+  out += '}';
   return out;
 }
 

@@ -16,6 +16,17 @@
 #include "keyward/base/SecretFile.h"
 
 namespace keyward {
+
+void appendSuspensionFields(std::string& out, std::string_view id, std::string_view url, std::string_view source,
+                            std::int64_t timeMs) {
+  out += "\"id\":";
+  appendJsonString(out, id);
+  out += ",\"url\":";
+  appendJsonString(out, url);
+  out += ",\"source\":";
+  appendJsonString(out, source);
+  out += ",\"time\":" + std::to_string(timeMs);
+}
 namespace {
 
 // Copies what fits, never cutting a UTF-8 character in two (a half character made the
@@ -139,13 +150,9 @@ std::string suspensionListJson(const std::vector<SuspendedKey>& list) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const SuspendedKey& k = list[i];
     if (i) out += ',';
-    out += "\n{\"sha256\":\"" + toHex(k.digest) + "\",\"id\":";
-    appendJsonString(out, k.id);
-    out += ",\"url\":";
-    appendJsonString(out, k.url);
-    out += ",\"source\":";
-    appendJsonString(out, k.source);
-    out += ",\"time\":" + std::to_string(k.timeMs) + "}";
+    out += "\n{\"sha256\":\"" + toHex(k.digest) + "\",";
+    appendSuspensionFields(out, k.id, k.url, k.source, k.timeMs);
+    out += '}';
   }
   out += "]}\n";
   return out;

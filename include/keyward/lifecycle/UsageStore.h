@@ -94,6 +94,11 @@ struct SuspendedKey {
   std::int64_t timeMs = 0;
 };
 
+// `"id":…,"url":…,"source":…,"time":N`: one suspension's members, as suspended.json and
+// the fleet's hash in Redis (FleetSync) both write them.
+void appendSuspensionFields(std::string& out, std::string_view id, std::string_view url, std::string_view source,
+                            std::int64_t timeMs);
+
 class UsageStore {
  public:
   explicit UsageStore(std::size_t ringSize = 20) : ringSize_(ringSize) {}
