@@ -342,7 +342,9 @@ TEST(HostileStartup, KeygenIntoAWatchedKeyDirectoryNeverCausesARefusedReload) {
   EXPECT_TRUE(kw.waitUntilAccepted(std::string(withoutTrailingNewline(last)), 5s)) << kw.status();
   std::this_thread::sleep_for(200ms);
   const std::string status = kw.status();
-  EXPECT_NE(status.find("\"failed\":0"), std::string::npos) << "a keygen --out caused a refused reload\n" << status;
+  EXPECT_NE(status.find("\"failed\":0"), std::string::npos) << "a keygen --out caused a refused reload\n"
+                                                            << status << "\n"
+                                                            << kw.output();
   EXPECT_GT(kw.reloadsFinished(), 1) << status;
 }
 

@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include "keyward/base/SecretFile.h"
 #include "keyward/keys/KeyGenerator.h"
 #include "support/TempDir.h"
@@ -51,6 +54,59 @@ TEST(PlainFile, ReadsRegularFilesAndRefusesFifosWithoutBlocking) {
   PlainFileRead big = readPlainFile(dir.write("big", std::string(2000, 'a')), 1024);
   EXPECT_FALSE(big.ok);
   EXPECT_EQ(big.problem, "is larger than 1024 bytes");
+}
+
+// keygen --out writes a hidden temporary file, links it to its name and unlinks the
+// temporary: the unlink changes the file's ctime (its link count), not its content. A reload
+// reading the key just then refused the whole key set ("changed while it was being read"),
+// which the suite saw once in ten runs (HostileStartup.KeygenIntoAWatchedKeyDirectory...).
+TEST(SecretFile, ALinkCountChangeDuringTheReadIsNotAChangeOfContent) {
+  test::TempDir dir;
+  const std::string key = newKey();
+  const std::string path = dir.write("worker", key + "\n", 0600);
+  std::atomic<bool> running{true};
+  std::thread linker([&] {
+    const std::string other = dir.file(".worker.tmp");
+    while (running) {
+      ::link(path.c_str(), other.c_str());
+      ::unlink(other.c_str());
+    }
+  });
+  int refused = 0;
+  std::string problem;
+  for (int i = 0; i < 2000; ++i) {
+    SecretFileRead read = readSecretFile(path, {true, 4096, true});
+    if (!read.ok) {
+      ++refused;
+      problem = read.problem;
+    } else {
+      EXPECT_EQ(read.content.view(), key + "\n");
+    }
+  }
+  running = false;
+  linker.join();
+  EXPECT_EQ(refused, 0) << problem;
+}
+
+// A change of content during the read is still refused (an in-place rewrite of another size).
+TEST(SecretFile, AContentChangeDuringTheReadIsStillRefusedOrReadWhole) {
+  test::TempDir dir;
+  const std::string a = newKey(), b = generateKey(48, Base64Alphabet::Standard);
+  const std::string path = dir.write("worker", a + "\n", 0600);
+  std::atomic<bool> running{true};
+  std::thread writer([&] {
+    for (bool flip = false; running; flip = !flip) dir.write("worker", (flip ? b : a) + "\n", 0600);
+  });
+  for (int i = 0; i < 500; ++i) {
+    SecretFileRead read = readSecretFile(path, {true, 4096, true});
+    if (read.ok) {
+      const std::string content(read.content.view());
+      // Empty: the moment between the writer's truncate and its write, a real state of the file.
+      EXPECT_TRUE(content.empty() || content == a + "\n" || content == b + "\n") << "a mixed read";
+    }
+  }
+  running = false;
+  writer.join();
 }
 
 TEST(SecretFileOwner, AsRootAFileOrDirectoryOtherUsersControlIsRefused) {
