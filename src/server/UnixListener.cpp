@@ -10,11 +10,27 @@
 
 namespace keyward {
 
+namespace {
+
+// Whether a process accepts connections on the socket file at `address`: a connection
+// succeeds, or the backlog is full (EAGAIN). ECONNREFUSED: nobody listens, the file is stale.
+bool someoneListens(const sockaddr_un& address) {
+  const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (probe < 0) return false;
+  const bool live = ::connect(probe, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 ||
+                    errno == EAGAIN || errno == EINPROGRESS;
+  ::close(probe);
+  return live;
+}
+
+}  // namespace
+
 UnixListener::~UnixListener() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    ::unlink(path_.c_str());
-  }
+  if (fd_ < 0) return;
+  ::close(fd_);
+  // Only the file this listener made: another process may have replaced it meanwhile.
+  struct stat st;
+  if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == device_ && st.st_ino == inode_) ::unlink(path_.c_str());
 }
 
 bool UnixListener::open(const std::string& path, mode_t mode, std::string& problem) {
@@ -29,6 +45,10 @@ bool UnixListener::open(const std::string& path, mode_t mode, std::string& probl
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       problem = "exists and is not a socket";
+      return false;
+    }
+    if (someoneListens(address)) {
+      problem = "in use (another process, perhaps another keyward, listens there)";
       return false;
     }
     ::unlink(path.c_str());  // left by an earlier run
@@ -47,6 +67,11 @@ bool UnixListener::open(const std::string& path, mode_t mode, std::string& probl
     ::close(fd_);
     fd_ = -1;
     return false;
+  }
+  struct stat made;
+  if (::lstat(path.c_str(), &made) == 0) {
+    device_ = made.st_dev;
+    inode_ = made.st_ino;
   }
   path_ = path;
   return true;

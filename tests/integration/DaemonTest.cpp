@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <regex>
@@ -266,6 +268,56 @@ TEST(Daemon, CheckConfigRefusesAddressesTheStartWouldRefuse) {
   CommandResult ok = check("127.0.0.1:8420");  // checked even while a daemon listens there
   EXPECT_EQ(ok.exitCode, 0) << ok.out << ok.err;
   EXPECT_EQ(check("localhost:0").exitCode, 0);
+}
+
+// The status line of GET /readyz over the unix socket at `path` ("" if nobody answers).
+std::string readyOverUnix(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    const std::string request = "GET /readyz HTTP/1.1\r\nHost: k\r\nConnection: close\r\n\r\n";
+    if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[1024];
+      for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+// A second copy with the same listen_unix path unlinked the first one's live socket as "left
+// by an earlier run" and bound its own: the proxy's traffic silently went to the newcomer.
+TEST(Daemon, ASecondCopyNeverTakesOverALiveUnixSocketButAStaleOneIsReplaced) {
+  std::string key = newKey();
+  TempDir shared;
+  const std::string path = shared.file("kw.sock");
+  const std::string yaml = "listen_unix: { path: " + path + " }\nkeys:\n  - { id: a, env: K }\n";
+  auto first = std::make_unique<Keyward>(yaml, Env{{"K", key}});
+  ASSERT_TRUE(first->daemon().waitUntilServing()) << first->output();
+  ASSERT_EQ(readyOverUnix(path), "HTTP/1.1 200 OK");
+  {
+    Keyward second(yaml, {{"K", key}});  // its own TCP port, the same socket path
+    EXPECT_EQ(second.daemon().waitExit(5s), 3) << second.output();
+    EXPECT_NE(second.daemon().err().find("in use"), std::string::npos) << second.daemon().err();
+  }
+  EXPECT_EQ(readyOverUnix(path), "HTTP/1.1 200 OK") << "the first copy must still own the path";
+  first->daemon().signal(SIGTERM);
+  ASSERT_EQ(first->daemon().waitExit(10s), 0);
+  first.reset();
+
+  // A socket file nobody listens on (a crash left it) is replaced.
+  const int stale = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(stale, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ::close(stale);
+  Keyward third(yaml, {{"K", key}});
+  ASSERT_TRUE(third.daemon().waitUntilServing()) << third.output();
+  EXPECT_EQ(readyOverUnix(path), "HTTP/1.1 200 OK");
 }
 
 // Two copies on one state_dir would each rewrite revoked.json and suspended.json from their
