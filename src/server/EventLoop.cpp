@@ -412,16 +412,12 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
       continue;
     }
     std::size_t headBytes = 0;
-    if (c->inChunkedBody) {
-      // More of a held chunked request's body: its head is at the start of `in`. Parsed
-      // again (the parser is stateless: same bytes, same request), because `in` may have
-      // moved since.
+    const bool moreOfABody = c->inChunkedBody;
+    if (moreOfABody) {
+      // More of a held chunked request's body: its head is at the start of `in`, parsed again
+      // only once the body is over (below). Parsing it on every read would cost a whole head,
+      // up to max_header_bytes, per body segment a client sends.
       headBytes = c->heldHead;
-      std::size_t scanned = 0;
-      if (parser_.parse(data + offset, headBytes, scanned, request_).status != ParseStatus::Complete) {
-        close(c);  // cannot happen; never answer a request that was not parsed
-        return;
-      }
     } else {
       ParseResult parsed = parser_.parse(data + offset, size - offset, c->scanned, request_);
       if (parsed.status == ParseStatus::NeedMore) break;
@@ -450,7 +446,8 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
         // covers the whole request, head and body).
         c->heldHead = headBytes;
         holdHead = true;
-        if (request_.expectContinue && !c->continueSent) {
+        // request_ is this connection's only on the first pass (later ones do not parse).
+        if (!moreOfABody && request_.expectContinue && !c->continueSent) {
           // The client waits for this before sending the body it announced.
           out_.append(kContinue, sizeof kContinue - 1);
           c->continueSent = true;
@@ -467,6 +464,15 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
         c->closeAfterWrite = true;
         offset = size;
         break;
+      }
+      if (moreOfABody) {
+        // The head again, now that it is answered: the parser is stateless (same bytes, same
+        // request), and `in` may have moved since the first parse, so its views are renewed.
+        std::size_t scanned = 0;
+        if (parser_.parse(data + offset, headBytes, scanned, request_).status != ParseStatus::Complete) {
+          close(c);  // cannot happen; never answer a request that was not parsed
+          return;
+        }
       }
       request_.body = {};
       offset = bodyStart + used;
