@@ -40,6 +40,9 @@ struct Connection {
   std::size_t heldHead = 0;
   bool continueSent = false;  // "100 Continue" was sent for the held head
   ChunkedBodySkipper chunked{0};
+  // A request whose body is read (kBodyPath) waits in `in`, head and body, until all of the
+  // body is here: its head (heldHead bytes) is not parsed again until then.
+  std::size_t awaitedBody = 0;
   std::string out;  // response bytes the socket has not taken yet
   std::size_t outSent = 0;
   std::uint64_t requests = 0;
@@ -413,7 +416,18 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
     }
     std::size_t headBytes = 0;
     const bool moreOfABody = c->inChunkedBody;
-    if (moreOfABody) {
+    if (c->awaitedBody > 0) {
+      // Still short of the body it announced: checked without parsing its head again.
+      if (size - offset - c->heldHead < c->awaitedBody) break;
+      std::size_t scanned = 0;
+      if (parser_.parse(data + offset, c->heldHead, scanned, request_).status != ParseStatus::Complete) {
+        close(c);  // cannot happen; never answer a request that was not parsed
+        return;
+      }
+      headBytes = c->heldHead;
+      c->awaitedBody = 0;
+      c->heldHead = 0;
+    } else if (moreOfABody) {
       // More of a held chunked request's body: its head is at the start of `in`, parsed again
       // only once the body is over (below). Parsing it on every read would cost a whole head,
       // up to max_header_bytes, per body segment a client sends.
@@ -485,7 +499,11 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
     if (request_.contentLength > 0 && request_.path == kBodyPath) {
       // The one request whose body is read: handle it once all of it is here (the parser
       // bounded it; the header timeout bounds the wait). Until then the bytes stay in `in`.
-      if (size - offset - headBytes < request_.contentLength) break;
+      if (size - offset - headBytes < request_.contentLength) {
+        c->heldHead = headBytes;
+        c->awaitedBody = request_.contentLength;
+        break;
+      }
       request_.body = std::string_view(data + offset + headBytes, request_.contentLength);
     }
     offset += headBytes;
@@ -748,6 +766,7 @@ void EventLoop::release(Connection* c) {
   c->inChunkedBody = false;
   c->heldHead = 0;
   c->continueSent = false;
+  c->awaitedBody = 0;
   c->outSent = 0;
   c->requests = 0;
   free_.push_back(c);
