@@ -133,6 +133,16 @@ reload() {
     die "reload: $out"
   fi
   log "$out"
+  # Without --pid the first reload found the daemon through /v1/status; from now on every
+  # check asks for that same process, so a process that takes the port after the daemon
+  # dies (and reports its own pid) is refused instead of believed.
+  if [ -z "$pid" ]; then
+    local found
+    found=$(sed -n 's/.*(process \([0-9][0-9]*\) .*/\1/p' <<<"$out" | head -n 1)
+    [ -n "$found" ] || die "reload: no process id in keyward's answer ($out); give --pid"
+    pid=$found
+    target+=(--pid "$pid")
+  fi
 }
 own() {  # the new key belongs to --owner, on every run (a resumed one too)
   [ -n "$owner" ] || return 0

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -294,6 +295,37 @@ TEST(RotateKey, NeverSendsTheAdminKeyToAProcessThatTookThePortMidWait) {
   EXPECT_EQ(tool.out().find("rotation done"), std::string::npos) << tool.out();
   EXPECT_EQ(fake.out().find(s.admin), std::string::npos) << "the impostor received the admin key:\n" << fake.out();
   EXPECT_TRUE(std::filesystem::exists(s.keyDir + "/worker-initial")) << "old keys are kept";
+}
+
+// The same without --pid (the daemon found through /v1/status, as the header allows): the
+// impostor reports its own pid and a keyward-like process name. The pid found at the first
+// reload is kept for every later check, so the newcomer is refused.
+TEST(RotateKey, WithoutPidTheDaemonFoundAtTheFirstReloadIsTheOnlyOneBelieved) {
+  KeyDirDaemon s;
+  ASSERT_TRUE(s.daemon->waitUntilServing()) << s.daemon->err();
+  ASSERT_EQ(s.verify(s.initial), 200) << "the old key in use: the tool has to wait";
+  std::vector<std::string> args = s.args({"--grace", "3600", "--max-wait", "15"});
+  const auto pidFlag = std::find(args.begin(), args.end(), "--pid");
+  ASSERT_NE(pidFlag, args.end());
+  args.erase(pidFlag, pidFlag + 2);
+  Daemon tool("/bin/bash", args, {{"KEYWARD", KEYWARD_BIN}, {"KEYGEN", KEYGEN_BIN}});
+  ASSERT_TRUE(tool.waitForLog("step 4: waiting", 1, std::chrono::seconds(20))) << tool.out() << tool.err();
+  // Its first usage poll is made at once, the next a second later: the impostor is in place
+  // by then (so this exercises the impostor, not a refused connection).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  s.daemon->signal(SIGKILL);
+  ASSERT_TRUE(s.daemon->waitExit());
+  const std::string script = writeFakeKeyward(s.dir);
+  Daemon fake("/usr/bin/python3", {script, std::to_string(s.port), "0", s.config});
+  ASSERT_TRUE(fake.waitForLog("started")) << fake.err();
+
+  std::optional<int> code = tool.waitExit(std::chrono::seconds(40));
+  ASSERT_TRUE(code) << tool.out();
+  EXPECT_EQ(*code, 1) << tool.out() << tool.err();
+  EXPECT_NE(tool.out().find("FAILED"), std::string::npos) << tool.out();
+  EXPECT_EQ(fake.out().find(s.admin), std::string::npos) << "the impostor received the admin key:\n" << fake.out();
+  EXPECT_TRUE(std::filesystem::exists(s.keyDir + "/worker-initial")) << "old keys are kept";
+  std::cout << tool.out() << "\n---\n" << fake.out() << fake.err();
 }
 
 // Issue 14: `--name worker` retired `worker-eu-*` too (every file matching worker-*).

@@ -82,8 +82,11 @@ bool Keyward::reload() {
 namespace keyward::test {
 
 std::string writeFakeKeyward(const TempDir& dir) {
-  return dir.write("fake_keyward.py", R"(import datetime, http.server, json, sys
+  return dir.write("fake_keyward.py", R"(import ctypes, datetime, http.server, json, os, sys
 where, pid, config = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if pid == 0:  # claim to be keyward itself: its own pid, and a process name like keyward's
+    pid = os.getpid()
+    ctypes.CDLL(None).prctl(15, b"keyward-imp", 0, 0, 0)  # PR_SET_NAME
 polls = [0]
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
