@@ -400,6 +400,13 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
   std::size_t handled = 0;
   bool completed = false;
   bool holdHead = false;  // a chunked request's body is still arriving
+  // A held head (`bytes` at `at`) parsed again once its body is here: the parser is stateless
+  // (same bytes, same request) and `in` may have moved since the first parse, so the
+  // request's views are renewed. It parsed before; false cannot happen.
+  auto reparseHeldHead = [&](std::size_t at, std::size_t bytes) {
+    std::size_t scanned = 0;
+    return parser_.parse(data + at, bytes, scanned, request_).status == ParseStatus::Complete;
+  };
   c->inputPaused = false;
   while (offset < size && !c->closeAfterWrite) {
     if (handled == kMaxRequestsPerBatch || out_.size() >= kMaxBatchOutput) {
@@ -419,9 +426,8 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
     if (c->awaitedBody > 0) {
       // Still short of the body it announced: checked without parsing its head again.
       if (size - offset - c->heldHead < c->awaitedBody) break;
-      std::size_t scanned = 0;
-      if (parser_.parse(data + offset, c->heldHead, scanned, request_).status != ParseStatus::Complete) {
-        close(c);  // cannot happen; never answer a request that was not parsed
+      if (!reparseHeldHead(offset, c->heldHead)) {
+        close(c);  // never answer a request that was not parsed
         return;
       }
       headBytes = c->heldHead;
@@ -479,14 +485,9 @@ void EventLoop::processInput(Connection* c, const char* data, std::size_t size, 
         offset = size;
         break;
       }
-      if (moreOfABody) {
-        // The head again, now that it is answered: the parser is stateless (same bytes, same
-        // request), and `in` may have moved since the first parse, so its views are renewed.
-        std::size_t scanned = 0;
-        if (parser_.parse(data + offset, headBytes, scanned, request_).status != ParseStatus::Complete) {
-          close(c);  // cannot happen; never answer a request that was not parsed
-          return;
-        }
+      if (moreOfABody && !reparseHeldHead(offset, headBytes)) {
+        close(c);  // never answer a request that was not parsed
+        return;
       }
       request_.body = {};
       offset = bodyStart + used;
